@@ -1,0 +1,114 @@
+/// One place events go to, and how they are shaped and retried on the way.
+///
+/// Keys (`[[destination]]`, any of them also under `[defaults]` except name and url):
+/// `name` (string), `url` (string, http or https), `rewrite` (`passthrough` | `json` |
+/// `template`, default passthrough), `template` (string), `redact` (bool, default false),
+/// `sign` (`mailgun` | `standard-webhooks`), `sign_key` (string), `headers` (table of strings),
+/// `timeout` (duration, default 10s), `retry` ([duration], default Mailgun's schedule),
+/// `success` ([int], default any 2xx), `max_in_flight` (int, default 16), `rate` (`"N/s"`, `"N/m"`).
+public struct DestinationConfig: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var rewrite: RewriteMode
+    public var template: String?
+    public var redact: Bool
+    public var sign: SigningScheme?
+    public var signKey: String?
+    public var headers: [HeaderField]
+    public var timeout: Duration
+    public var retry: [Duration]
+    /// Statuses counted as delivered; nil means any 2xx.
+    public var success: [Int]?
+    public var maxInFlight: Int
+    public var rate: Rate?
+
+    public init(
+        name: String,
+        url: String,
+        rewrite: RewriteMode = .passthrough,
+        template: String? = nil,
+        redact: Bool = false,
+        sign: SigningScheme? = nil,
+        signKey: String? = nil,
+        headers: [HeaderField] = [],
+        timeout: Duration = .seconds(10),
+        retry: [Duration] = RetrySchedule.mailgun,
+        success: [Int]? = nil,
+        maxInFlight: Int = 16,
+        rate: Rate? = nil
+    ) {
+        self.name = name
+        self.url = url
+        self.rewrite = rewrite
+        self.template = template
+        self.redact = redact
+        self.sign = sign
+        self.signKey = signKey
+        self.headers = headers
+        self.timeout = timeout
+        self.retry = retry
+        self.success = success
+        self.maxInFlight = maxInFlight
+        self.rate = rate
+    }
+}
+
+/// How the body sent to a destination is made from the received one.
+public enum RewriteMode: String, Sendable, CaseIterable {
+    case passthrough
+    case json
+    case template
+}
+
+/// How hookrelay re-signs what it sends to a partner.
+public enum SigningScheme: String, Sendable, CaseIterable {
+    case mailgun
+    case standardWebhooks = "standard-webhooks"
+}
+
+/// One extra request header.
+public struct HeaderField: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A delivery rate limit: `count` requests per `per`.
+public struct Rate: Sendable, Equatable, CustomStringConvertible {
+    public var count: Int
+    public var per: Duration
+    public init(count: Int, per: Duration) {
+        self.count = count
+        self.per = per
+    }
+
+    /// Parses `"N/s"`, `"N/m"`, `"N/h"`.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let n = Int(parts[0].trimmingSpaces), n > 0 else { return nil }
+        switch parts[1].trimmingSpaces {
+        case "s": per = .seconds(1)
+        case "m": per = .seconds(60)
+        case "h": per = .seconds(3600)
+        default: return nil
+        }
+        count = n
+    }
+
+    public var description: String {
+        let unit = per == .seconds(1) ? "s" : per == .seconds(60) ? "m" : "h"
+        return "\(count)/\(unit)"
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        var s = self
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

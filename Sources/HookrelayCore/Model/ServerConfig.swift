@@ -1,0 +1,73 @@
+/// Process-wide settings (`[server]` in relay.conf).
+///
+/// Keys: `listen` (host:port, default 127.0.0.1:8080), `admin_listen` (host:port, default
+/// 127.0.0.1:9090), `admin_token` (string, required when admin_listen is not loopback),
+/// `data_dir` (path, default ./data), `max_body` (size, default 10MiB), `max_urls_per_event`
+/// (int, default 3), `dedup_window` (duration, default 72h), `failure_log_retention` (duration,
+/// default 30d = 720h), `idle_timeout` (duration, default 60s), `queue_limit` (int, default
+/// 10000: accepts waiting for a commit before 503).
+public struct ServerConfig: Sendable, Equatable {
+    public var listen: SocketAddressSpec
+    public var adminListen: SocketAddressSpec
+    public var adminToken: String?
+    public var dataDirectory: String
+    public var maxBody: Int
+    public var maxURLsPerEvent: Int
+    public var dedupWindow: Duration
+    public var failureLogRetention: Duration
+    public var idleTimeout: Duration
+    public var queueLimit: Int
+
+    public init(
+        listen: SocketAddressSpec = SocketAddressSpec(host: "127.0.0.1", port: 8080),
+        adminListen: SocketAddressSpec = SocketAddressSpec(host: "127.0.0.1", port: 9090),
+        adminToken: String? = nil,
+        dataDirectory: String = "./data",
+        maxBody: Int = 10 * 1024 * 1024,
+        maxURLsPerEvent: Int = 3,
+        dedupWindow: Duration = .seconds(72 * 3600),
+        failureLogRetention: Duration = .seconds(30 * 24 * 3600),
+        idleTimeout: Duration = .seconds(60),
+        queueLimit: Int = 10_000
+    ) {
+        self.listen = listen
+        self.adminListen = adminListen
+        self.adminToken = adminToken
+        self.dataDirectory = dataDirectory
+        self.maxBody = maxBody
+        self.maxURLsPerEvent = maxURLsPerEvent
+        self.dedupWindow = dedupWindow
+        self.failureLogRetention = failureLogRetention
+        self.idleTimeout = idleTimeout
+        self.queueLimit = queueLimit
+    }
+}
+
+/// A `host:port` to listen on (`[::1]:8080` for IPv6).
+public struct SocketAddressSpec: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` or `[v6]:port`; port 0 asks the system for a free one.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    /// True for 127.0.0.0/8, ::1 and localhost.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
