@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "hookrelay",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "hookrelay", targets: ["hookrelay"]),
     ],
@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "HookrelayRuntime",
             dependencies: [
-                "HookrelayCore", "HookrelayConfig", "HookrelayStore", "HookrelayHTTP",
+                "HookrelayCore", "HookrelayStore", "HookrelayHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

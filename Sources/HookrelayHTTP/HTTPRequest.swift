@@ -1,0 +1,62 @@
+public import HookrelayCore
+
+/// A complete inbound HTTP request, body included, as handed to a responder.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The request target as sent (`/path?query`).
+    public var uri: String
+    public var headers: [HeaderField]
+    public var body: [UInt8]
+
+    public init(method: String, uri: String, headers: [HeaderField], body: [UInt8]) {
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The path, without the query string.
+    public var path: String {
+        guard let question = uri.firstIndex(of: "?") else { return uri }
+        return String(uri[..<question])
+    }
+
+    /// Query parameters, percent-decoded (`+` is a space).
+    public var query: [String: String] {
+        guard let question = uri.firstIndex(of: "?") else { return [:] }
+        var result: [String: String] = [:]
+        for pair in uri[uri.index(after: question)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(parts[0])
+            if result[name] == nil { result[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
+        }
+        return result
+    }
+
+    /// The first value of a header, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+
+    /// The same request in the core's terms.
+    public var webhookRequest: WebhookRequest {
+        WebhookRequest(method: method, path: path, headers: headers, body: body)
+    }
+
+    private static func decode(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

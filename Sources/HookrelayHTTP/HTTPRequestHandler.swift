@@ -1,0 +1,129 @@
+import HookrelayCore
+import NIOCore
+import NIOHTTP1
+
+/// Collects one request (head and body, up to a limit) from NIO's HTTP/1 pipeline, hands it
+/// to a responder and writes the answer. Sits behind `configureHTTPServerPipeline` (pipelining
+/// assistance, protocol error handling) and an `IdleStateHandler`.
+///
+/// A body above the limit is answered 413 as soon as that is known — from Content-Length,
+/// before reading the body — and the connection is closed.
+final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        case receiving(HTTPRequestHead, ByteBuffer)
+        case waitingForResponse
+        /// An early answer (413) was sent; the rest of the request is dropped and the connection closes.
+        case discarding
+    }
+
+    private var state = State.idle
+    private let responder: any HTTPResponder
+    private let maxBody: Int
+    private let serverHeader: String
+
+    init(responder: any HTTPResponder, maxBody: Int, serverHeader: String) {
+        self.responder = responder
+        self.maxBody = maxBody
+        self.serverHeader = serverHeader
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
+            if let declared, declared > maxBody {
+                respondEarly(context: context, head: head, status: 413, message: "body of \(declared) bytes exceeds max_body (\(maxBody) bytes)")
+                return
+            }
+            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
+            state = .receiving(head, context.channel.allocator.buffer(capacity: min(declared ?? 0, maxBody)))
+        case .body(var chunk):
+            guard case .receiving(let head, var buffer) = state else { return }
+            if buffer.readableBytes + chunk.readableBytes > maxBody {
+                respondEarly(context: context, head: head, status: 413, message: "body exceeds max_body (\(maxBody) bytes)")
+                return
+            }
+            state = .idle  // drop the reference so the append does not copy
+            buffer.writeBuffer(&chunk)
+            state = .receiving(head, buffer)
+        case .end:
+            guard case .receiving(let head, let buffer) = state else {
+                if case .discarding = state { context.close(promise: nil) }
+                return
+            }
+            state = .waitingForResponse
+            dispatch(context: context, head: head, body: buffer)
+        }
+    }
+
+    private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
+        var headers: [HeaderField] = []
+        headers.reserveCapacity(head.headers.count)
+        for (name, value) in head.headers { headers.append(HeaderField(name: name, value: value)) }
+        let request = HTTPRequest(
+            method: head.method.rawValue, uri: head.uri, headers: headers,
+            body: body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
+        )
+        let keepAlive = head.isKeepAlive
+        let version = head.version
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        responder.respond(to: request) { response in
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.write(response, version: version, keepAlive: keepAlive, context: context)
+            }
+        }
+    }
+
+    private func respondEarly(context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, message: String) {
+        state = .discarding
+        write(.error(status, message), version: head.version, keepAlive: false, context: context)
+    }
+
+    private func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+        if case .waitingForResponse = state { state = .idle }
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(response.headers.count + 4)
+        headers.add(name: "Server", value: serverHeader)
+        for field in response.headers { headers.add(name: field.name, value: field.value) }
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if version.major == 1 && version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            // Idle between requests: close. A request waiting on the store is not idle.
+            if case .idle = state { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

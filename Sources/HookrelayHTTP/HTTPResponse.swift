@@ -1,0 +1,34 @@
+public import HookrelayCore
+
+/// A complete HTTP response produced by a responder.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [HeaderField]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [HeaderField] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A response whose body is JSON text.
+    public static func json(_ status: Int, _ text: String, headers: [HeaderField] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [HeaderField(name: "Content-Type", value: "application/json")] + headers, body: Array(text.utf8))
+    }
+
+    /// A JSON error body: `{"status":"error","message":…}`.
+    public static func error(_ status: Int, _ message: String, headers: [HeaderField] = []) -> HTTPResponse {
+        json(status, #"{"status":"error","message":\#(JSONText.quote(message))}"#, headers: headers)
+    }
+
+    /// A plain-text response.
+    public static func text(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+        HTTPResponse(status: status, headers: [HeaderField(name: "Content-Type", value: contentType)], body: Array(text.utf8))
+    }
+}
+
+/// Answers complete requests. `completion` may be called on any thread, exactly once.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void)
+}

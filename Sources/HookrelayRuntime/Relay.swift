@@ -1,0 +1,74 @@
+public import HookrelayCore
+import HookrelayHTTP
+public import HookrelayStore
+public import Logging
+public import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A running relay: the store in `data_dir`, the ingest listener and the admin listener.
+/// Used by `hookrelay serve` (through `RelayService`) and directly by the tests.
+public final class Relay: Sendable {
+    public let config: RelayConfig
+    public let store: EventStore
+    public let metrics = RelayMetrics()
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let ingest: HTTPServer
+    private let admin: HTTPServer
+    private let addresses = Mutex<(ingest: SocketAddress, admin: SocketAddress)?>(nil)
+
+    /// Opens the store; nothing listens until `start()`.
+    public init(config: RelayConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        ingest = HTTPServer(
+            name: "ingest", group: group,
+            responder: IngestResponder(config: config, store: store, metrics: metrics, logger: logger),
+            maxBody: config.server.maxBody, idleTimeout: config.server.idleTimeout
+        )
+        admin = HTTPServer(
+            name: "admin", group: group,
+            responder: AdminResponder(store: store, metrics: metrics, adminToken: config.server.adminToken),
+            maxBody: 1 << 20, idleTimeout: config.server.idleTimeout
+        )
+    }
+
+    /// Binds both listeners; returns their addresses (useful with port 0).
+    @discardableResult
+    public func start() async throws -> (ingest: SocketAddress, admin: SocketAddress) {
+        let server = config.server
+        let adminAddress = try await admin.start(host: server.adminListen.host, port: server.adminListen.port)
+        let ingestAddress = try await ingest.start(host: server.listen.host, port: server.listen.port)
+        addresses.withLock { $0 = (ingestAddress, adminAddress) }
+        logger.info("listening", metadata: [
+            "ingest": "\(ingestAddress.hookrelayDescription)", "admin": "\(adminAddress.hookrelayDescription)",
+            "data_dir": "\(server.dataDirectory)",
+        ])
+        for source in config.sources where source.scheme == .none {
+            logger.warning("source accepts unsigned requests", metadata: ["source": "\(source.name)", "path": "\(source.path)"])
+        }
+        return (ingestAddress, adminAddress)
+    }
+
+    /// Stops taking events, lets requests in hand finish (bounded by `grace`), commits what
+    /// the store has queued, and closes it.
+    public func stop(grace: Duration = .seconds(10)) async {
+        await ingest.stop(grace: grace)
+        await admin.stop(grace: .seconds(1))
+        store.close()
+        try? await group.shutdownGracefully()
+        logger.info("stopped")
+    }
+}
+
+extension SocketAddress {
+    /// `127.0.0.1:8080`, `[::1]:8080`.
+    public var hookrelayDescription: String {
+        let host = ipAddress ?? "?"
+        let port = self.port ?? 0
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

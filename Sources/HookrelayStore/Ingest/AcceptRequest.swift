@@ -1,0 +1,65 @@
+public import HookrelayCore
+
+/// Everything the store needs to take one verified, routed event durably.
+public struct AcceptRequest: Sendable {
+    public var source: String
+    public var event: ReceivedEvent
+    public var body: [UInt8]
+    /// The routed destinations, already deduplicated by URL.
+    public var destinations: [DeliveryTarget]
+    /// Unix milliseconds when the request arrived.
+    public var receivedAt: Int64
+    /// Unix milliseconds until which the Mailgun token is kept to catch replays.
+    public var tokenExpiresAt: Int64
+
+    public init(source: String, event: ReceivedEvent, body: [UInt8], destinations: [DeliveryTarget], receivedAt: Int64, tokenExpiresAt: Int64) {
+        self.source = source
+        self.event = event
+        self.body = body
+        self.destinations = destinations
+        self.receivedAt = receivedAt
+        self.tokenExpiresAt = tokenExpiresAt
+    }
+}
+
+/// One destination an event must reach: its configured name and URL.
+public struct DeliveryTarget: Sendable, Equatable {
+    public var destination: String
+    public var url: String
+    public init(destination: String, url: String) {
+        self.destination = destination
+        self.url = url
+    }
+}
+
+/// What the store did with an accepted request.
+public enum AcceptOutcome: Sendable, Equatable {
+    /// Stored: `newDeliveries` URLs will get the event (the others already had it).
+    case accepted(newDeliveries: Int)
+    /// Every URL already has this event (or it is in flight), or the same token came with the same event.
+    case duplicate
+    /// The Mailgun token was already used for another event: a replay attack.
+    case tokenReplayed(originalEventID: String)
+}
+
+/// Why the store could not take a request; every case means "answer 503".
+public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    public enum Reason: String, Sendable {
+        /// More accepts are waiting for a commit than `queue_limit`.
+        case overloaded
+        /// The disk or database is full.
+        case full
+        /// Any other database failure, or the store is closed.
+        case unavailable
+    }
+
+    public let reason: Reason
+    public let detail: String
+
+    public init(_ reason: Reason, _ detail: String) {
+        self.reason = reason
+        self.detail = detail
+    }
+
+    public var description: String { "\(reason.rawValue): \(detail)" }
+}

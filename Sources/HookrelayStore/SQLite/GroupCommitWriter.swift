@@ -1,0 +1,146 @@
+import CSQLite
+import Foundation
+
+/// The store's single writer: a dedicated thread that runs queued writes in shared
+/// transactions, so one fsync'd commit covers every write that arrived while the last
+/// one was committing (group commit).
+///
+/// Each write runs inside its own SAVEPOINT: a write that fails alone is rolled back alone
+/// and told so; a failed COMMIT fails every write of the batch. A write's completion runs
+/// only after its transaction has committed, so a caller that answers a sender from it
+/// answers only for durable data.
+///
+/// `@unchecked Sendable`: the queue is guarded by `condition`; the connection is touched
+/// only by the writer thread.
+final class GroupCommitWriter: @unchecked Sendable {
+    private let connection: SQLiteConnection
+    private let condition = NSCondition()
+    private var queue: [any GroupedWrite] = []
+    private var stopping = false
+    private var stopped = false
+    private let queueLimit: Int
+    private let maxBatch: Int
+    private var thread: Thread?
+    /// Set when the last commit failed; cleared by the next successful one.
+    private var lastFailure: SQLiteError?
+
+    init(connection: SQLiteConnection, queueLimit: Int, maxBatch: Int = 2048) {
+        self.connection = connection
+        self.queueLimit = queueLimit
+        self.maxBatch = maxBatch
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "hookrelay-store-writer"
+        thread.stackSize = 1 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Queues a write; false (and nothing queued) when the queue is at its bound or the writer stopped.
+    func submit(_ write: any GroupedWrite) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping, queue.count < queueLimit else { return false }
+        queue.append(write)
+        if queue.count == 1 { condition.signal() }
+        return true
+    }
+
+    /// Writes waiting for a commit.
+    var queueDepth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// True while the writer runs and its last commit succeeded.
+    var isHealthy: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !stopping && lastFailure == nil
+    }
+
+    /// Commits what is queued, then stops the thread. Blocks until it has.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped && thread != nil { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                stopped = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch: [any GroupedWrite]
+            if queue.count <= maxBatch {
+                batch = queue
+                queue.removeAll(keepingCapacity: true)
+            } else {
+                batch = Array(queue.prefix(maxBatch))
+                queue.removeFirst(maxBatch)
+            }
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [any GroupedWrite]) {
+        var failures = [SQLiteError?](repeating: nil, count: batch.count)
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            finish(batch, commitError: error)
+            return
+        }
+        for (index, write) in batch.enumerated() {
+            do {
+                try connection.execute("SAVEPOINT w")
+                try write.perform(on: connection)
+                try connection.execute("RELEASE w")
+            } catch {
+                let sqliteError = error as? SQLiteError ?? SQLiteError(code: SQLITE_ERROR, message: "\(error)")
+                failures[index] = sqliteError
+                try? connection.execute("ROLLBACK TO w; RELEASE w")
+            }
+        }
+        do {
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            finish(batch, commitError: error)
+            return
+        }
+        condition.lock()
+        lastFailure = nil
+        condition.unlock()
+        for (index, write) in batch.enumerated() {
+            write.finish(error: failures[index])
+        }
+    }
+
+    private func finish(_ batch: [any GroupedWrite], commitError: SQLiteError) {
+        condition.lock()
+        lastFailure = commitError
+        condition.unlock()
+        for write in batch { write.finish(error: commitError) }
+    }
+}
+
+/// One unit of work for the writer: it runs inside the writer's transaction, and is told
+/// after the commit whether it became durable.
+protocol GroupedWrite: Sendable {
+    /// Runs on the writer thread, inside a transaction; throwing rolls back this write only.
+    func perform(on connection: SQLiteConnection) throws
+    /// Runs on the writer thread after COMMIT (error nil) or after the write or the commit failed.
+    func finish(error: SQLiteError?)
+}

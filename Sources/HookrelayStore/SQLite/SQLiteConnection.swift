@@ -1,0 +1,71 @@
+import CSQLite
+
+/// One SQLite database handle with the few operations the store needs.
+///
+/// `@unchecked Sendable`: the handle is opened in serialized mode
+/// (`SQLITE_OPEN_FULLMUTEX`) and every owner uses it from one thread at a time
+/// (the group-commit writer thread, or under the reader's lock), as sqlite-nio does.
+final class SQLiteConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    let path: String
+
+    init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_FULLMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: "\(path): \(message)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, 5000)
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that return no rows.
+    func execute(_ sql: String) throws(SQLiteError) {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(error)
+            throw SQLiteError(code: rc, message: message)
+        }
+    }
+
+    func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw SQLiteError(code: rc, message: "\(lastErrorMessage) in: \(sql)") }
+        return SQLiteStatement(statement, connection: self)
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    func check(_ rc: Int32) throws(SQLiteError) {
+        if rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW {
+            throw SQLiteError(code: rc, message: lastErrorMessage)
+        }
+    }
+}
+
+/// An SQLite result code with its message.
+public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public let message: String
+
+    /// The disk or the database is full: refuse new work rather than lose it.
+    public var isFull: Bool { code & 0xff == SQLITE_FULL }
+
+    public var description: String { "sqlite error \(code): \(message)" }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Synchronization
+
+/// A `hookrelay` executable run as a child process, for what crosses process boundaries:
+/// SIGKILL and restart, SIGTERM, exit statuses, stderr.
+public final class RelayProcess: Sendable {
+    private let process: Process
+    private let output = OutputBuffer()
+    private let errorPipe = Pipe()
+    private let outputPipe = Pipe()
+
+    /// The built `hookrelay` executable: `HOOKRELAY_BINARY`, else next to the test bundle, else `.build/debug`.
+    public static var executablePath: String {
+        if let explicit = ProcessInfo.processInfo.environment["HOOKRELAY_BINARY"] { return explicit }
+        let bundleDirectory = (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+        for candidate in [(bundleDirectory as NSString).appendingPathComponent("hookrelay"), ".build/debug/hookrelay"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        return ".build/debug/hookrelay"
+    }
+
+    /// Starts `hookrelay ARGS` with extra environment variables; stdout and stderr are collected.
+    public init(arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executablePath)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        process.standardError = errorPipe
+        process.standardOutput = outputPipe
+        let output = self.output
+        for pipe in [errorPipe, outputPipe] {
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if !data.isEmpty { output.append(data) }
+            }
+        }
+        try process.run()
+    }
+
+    /// Runs `hookrelay ARGS` to completion; returns its exit status and combined output.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws -> (status: Int32, output: String) {
+        let child = try RelayProcess(arguments: arguments, environment: environment)
+        guard let status = await child.waitForExit(timeout: timeout) else {
+            child.kill()
+            throw RelayProcessError.timedOut(arguments)
+        }
+        return (status, child.outputText)
+    }
+
+    /// Everything printed so far on stdout and stderr.
+    public var outputText: String { output.text }
+
+    public var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Waits for the `listening` log line and returns the ingest and admin ports from it.
+    public func waitUntilListening(timeout: Duration = .seconds(20)) async throws -> (ingest: Int, admin: Int) {
+        var ports: (Int, Int)?
+        await Polling.until(timeout: timeout) {
+            let text = outputText
+            if let ingest = Self.port(after: "ingest=", in: text), let admin = Self.port(after: "admin=", in: text) {
+                ports = (ingest, admin)
+                return true
+            }
+            return !process.isRunning
+        }
+        guard let ports else { throw RelayProcessError.notListening(outputText) }
+        return ports
+    }
+
+    private static func port(after marker: String, in text: String) -> Int? {
+        guard let range = text.range(of: marker) else { return nil }
+        let rest = text[range.upperBound...].prefix { !$0.isWhitespace }
+        guard let colon = rest.lastIndex(of: ":") else { return nil }
+        return Int(rest[rest.index(after: colon)...])
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    public func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// SIGTERM: the graceful way.
+    public func terminate() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGTERM) }
+    }
+
+    /// The exit status once the process has ended, or nil if it is still running at the deadline.
+    /// A death by signal is reported as 128 + the signal number, as shells do.
+    public func waitForExit(timeout: Duration = .seconds(20)) async -> Int32? {
+        let ended = await Polling.until(timeout: timeout) { !process.isRunning }
+        guard ended else { return nil }
+        // Drain what the pipes still hold.
+        for pipe in [errorPipe, outputPipe] {
+            pipe.fileHandleForReading.readabilityHandler = nil
+            let rest = pipe.fileHandleForReading.readDataToEndOfFile()
+            if !rest.isEmpty { output.append(rest) }
+        }
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Failures of a child relay process.
+public enum RelayProcessError: Error, CustomStringConvertible {
+    case notListening(String)
+    case timedOut([String])
+
+    public var description: String {
+        switch self {
+        case .notListening(let output): return "relay did not start listening; output:\n\(output)"
+        case .timedOut(let arguments): return "hookrelay \(arguments.joined(separator: " ")) did not exit in time"
+        }
+    }
+}
+
+/// Bytes collected from a child's pipes, appended from the pipes' reader threads.
+final class OutputBuffer: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+
+    func append(_ data: Data) {
+        bytes.withLock { $0.append(contentsOf: data) }
+    }
+
+    var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
+}

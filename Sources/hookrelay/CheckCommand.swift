@@ -1,0 +1,19 @@
+import ArgumentParser
+import HookrelayCore
+
+/// `hookrelay check --config relay.conf`: validate, then print the routing table.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the config and print the routing table per source, event type and domain."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let loaded = try options.load()
+        for warning in loaded.warnings { printError("warning: \(warning)") }
+        print("\(options.config): OK")
+        print(RoutingTable(config: loaded.config).rendered())
+    }
+}

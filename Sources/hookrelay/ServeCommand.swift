@@ -1,0 +1,55 @@
+import ArgumentParser
+import HookrelayRuntime
+import Logging
+import ServiceLifecycle
+
+/// `hookrelay serve --config relay.conf`: run the relay until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the relay.")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(name: .long, help: "Seconds to let in-flight work finish on SIGTERM.")
+    var shutdownGrace: Int = 10
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let loaded = try options.load()
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "hookrelay")
+        for warning in loaded.warnings { logger.warning("\(warning)") }
+        let relay: Relay
+        do {
+            relay = try Relay(config: loaded.config, logger: logger)
+        } catch {
+            logger.critical("cannot open the store", metadata: ["error": "\(error)"])
+            throw ExitStatus.runtimeFailure
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: RelayService(relay: relay, grace: .seconds(shutdownGrace)))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("relay failed", metadata: ["error": "\(error)"])
+            throw ExitStatus.runtimeFailure
+        }
+    }
+}

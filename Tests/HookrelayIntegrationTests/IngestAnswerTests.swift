@@ -1,0 +1,168 @@
+import Foundation
+import HookrelayCore
+import HookrelayStore
+import HookrelayTestSupport
+import Testing
+
+/// One test per row of SPEC §3 ("Answers to the sender"), over a real loopback socket and a
+/// real SQLite file.
+@Suite("Ingest answers (SPEC §3)")
+struct IngestAnswerTests {
+    @Test("accepted: committed, then 200 with the event id; one pending delivery per distinct URL")
+    func accepted() async throws {
+        try await withRelay { relay in
+            let response = try await relay.send(relay.mailgun.json(id: "evt-accepted-1", event: "delivered"))
+            #expect(response.status == 200)
+            #expect(response.json["status"] as? String == "accepted")
+            #expect(response.json["id"] as? String == "evt-accepted-1")
+            let record = try #require(try relay.relay.store.eventRecord(id: "evt-accepted-1"))
+            #expect(record.type == "delivered")
+            #expect(record.domain == "mg.example.com")
+            #expect(record.deliveries.map(\.url).sorted() == ["http://127.0.0.1:9/crm", "http://127.0.0.1:9/v2"])
+            #expect(record.deliveries.allSatisfy { $0.state == "pending" && $0.attempts == 0 })
+        }
+    }
+
+    @Test("a key being rotated out still verifies")
+    func rotatedKey() async throws {
+        try await withRelay { relay in
+            let response = try await relay.send(relay.mailgun.json(id: "evt-old-key", signatureKey: RelayHarness.oldSigningKey))
+            #expect(response.status == 200)
+        }
+    }
+
+    @Test("same event id again (new token): 200 duplicate, nothing stored twice")
+    func duplicateEventID() async throws {
+        try await withRelay { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-dup")).status == 200)
+            let again = try await relay.send(relay.mailgun.json(id: "evt-dup"))
+            #expect(again.status == 200)
+            #expect(again.json["status"] as? String == "duplicate")
+            #expect(try relay.relay.store.eventRecord(id: "evt-dup")?.deliveries.count == 2)
+            #expect(try relay.relay.store.counts().events == 1)
+        }
+    }
+
+    @Test("same token with the same event: 200 duplicate")
+    func sameTokenSameEvent() async throws {
+        try await withRelay { relay in
+            let request = relay.mailgun.json(id: "evt-token-same", token: "token-aaaa-1")
+            #expect(try await relay.send(request).status == 200)
+            let again = try await relay.send(request)
+            #expect(again.status == 200)
+            #expect(again.json["status"] as? String == "duplicate")
+        }
+    }
+
+    @Test("same token with a different event: 403, the second event is not stored")
+    func tokenReplayedWithAnotherEvent() async throws {
+        try await withRelay { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-original", token: "token-bbbb-1")).status == 200)
+            let replay = try await relay.send(relay.mailgun.json(id: "evt-forged", event: "failed", token: "token-bbbb-1"))
+            #expect(replay.status == 403)
+            #expect(try relay.relay.store.eventRecord(id: "evt-forged") == nil)
+        }
+    }
+
+    @Test("no route for the event type: 406, nothing stored")
+    func noRoute() async throws {
+        try await withRelay { relay in
+            let response = try await relay.send(relay.mailgun.json(id: "evt-opened", event: "opened"))
+            #expect(response.status == 406)
+            #expect(try relay.relay.store.eventRecord(id: "evt-opened") == nil)
+        }
+    }
+
+    @Test("bad signature, missing signature, stale timestamp: 401")
+    func unauthorized() async throws {
+        try await withRelay { (relay: RelayHarness) async throws in
+            let wrongKey = relay.mailgun.json(id: "evt-wrong-key", signatureKey: "not-the-key")
+            #expect(try await relay.send(wrongKey).status == 401)
+
+            let now = Int64(Date().timeIntervalSince1970)
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-stale", timestamp: now - 3600)).status == 401)
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-future", timestamp: now + 3600)).status == 401)
+
+            let unsigned = TestRequest.json("/webhooks/mailgun", Array(#"{"event-data":{"id":"evt-unsigned","event":"delivered"}}"#.utf8))
+            #expect(try await relay.send(unsigned).status == 401)
+
+            var tampered = relay.mailgun.json(id: "evt-tampered-token")
+            tampered.body = Array(String(decoding: tampered.body, as: UTF8.self).replacingOccurrences(of: #""token":""#, with: #""token":"x"#).utf8)
+            #expect(try await relay.send(tampered).status == 401)
+            #expect(try relay.relay.store.counts().events == 0)
+        }
+    }
+
+    @Test("malformed body 400, unknown path 404, wrong method 405, unsupported type 415")
+    func malformedAndMisdirected() async throws {
+        try await withRelay { relay in
+            #expect(try await relay.send(.json("/webhooks/mailgun", Array("{not json".utf8))).status == 400)
+            #expect(try await relay.send(.json("/webhooks/nope", Array("{}".utf8))).status == 404)
+            let get = try await relay.send(TestRequest(method: "GET", path: "/webhooks/mailgun"))
+            #expect(get.status == 405)
+            #expect(get.header("Allow") == "POST")
+            var text = relay.mailgun.json(id: "evt-text")
+            text.headers = [HeaderField(name: "Content-Type", value: "text/plain")]
+            #expect(try await relay.send(text).status == 415)
+        }
+    }
+
+    @Test("too large: 413 from Content-Length, before the body is read")
+    func tooLarge() async throws {
+        try await withRelay { relay in
+            // Declares 10 MiB against a 64 KiB limit and sends only 1 KiB: the answer must not wait for the rest.
+            let request = TestRequest(path: "/webhooks/mailgun", headers: [HeaderField(name: "Content-Type", value: "application/json")], body: Array(repeating: 0x20, count: 1024))
+            let response = try await HTTPTestClient.sendPartial(request, declaredLength: 10 << 20, port: relay.ingestPort)
+            #expect(response.status == 413)
+            #expect(response.header("Connection") == "close")
+        }
+    }
+
+    @Test("store unavailable: 503 with Retry-After, never 200")
+    func storeUnavailable() async throws {
+        try await withRelay { relay in
+            relay.relay.store.close()
+            let response = try await relay.send(relay.mailgun.json(id: "evt-no-store"))
+            #expect(response.status == 503)
+            #expect(response.header("Retry-After") != nil)
+            let ready = try await relay.admin("/readyz")
+            #expect(ready.status == 503)
+        }
+    }
+
+    @Test("legacy form event: accepted, identified by its token")
+    func legacyForm() async throws {
+        try await withRelay { relay in
+            let request = relay.mailgun.legacyForm(event: "delivered", token: "legacy-token-1")
+            let response = try await relay.send(request)
+            #expect(response.status == 200)
+            #expect(response.json["id"] as? String == "legacy-token-1")
+            #expect(try relay.relay.store.eventRecord(id: "legacy-token-1")?.deliveries.count == 2)
+            #expect(try await relay.send(request).json["status"] as? String == "duplicate")
+        }
+    }
+
+    @Test("a URL reached by an account-level and a domain-level route gets the event once")
+    func urlDedupAcrossRouteLevels() async throws {
+        try await withRelay { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-failed-1", event: "failed", domain: "mg.example.com")).status == 200)
+            let urls = try relay.relay.store.eventRecord(id: "evt-failed-1")?.deliveries.map(\.url).sorted()
+            #expect(urls == ["http://127.0.0.1:9/crm", "http://127.0.0.1:9/v2"])
+        }
+    }
+
+    @Test("health and readiness on the admin listener; event lookup by id")
+    func adminProbes() async throws {
+        try await withRelay { relay in
+            #expect(try await relay.admin("/healthz").status == 200)
+            #expect(try await relay.admin("/readyz").status == 200)
+            _ = try await relay.send(relay.mailgun.json(id: "evt-lookup", event: "clicked"))
+            let lookup = try await relay.admin("/admin/api/events/evt-lookup")
+            #expect(lookup.status == 200)
+            #expect(lookup.json["event"] as? String == "clicked")
+            #expect((lookup.json["deliveries"] as? [[String: Any]])?.count == 2)
+            #expect((lookup.json["received"] as? String)?.hasSuffix("Z") == true)
+            #expect(try await relay.admin("/admin/api/events/missing").status == 404)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HookrelayCore
+import HookrelayTestSupport
+import Testing
+
+/// HTTP/1.1 behaviour of the ingest listener: pipelining, 100-continue, concurrency.
+@Suite("Ingest connections")
+struct IngestConnectionTests {
+    @Test("pipelined requests on one connection are answered in order")
+    func pipelining() async throws {
+        try await withRelay { relay in
+            let requests = [
+                relay.mailgun.json(id: "evt-p1"),
+                relay.mailgun.json(id: "evt-p2", event: "opened"),
+                relay.mailgun.json(id: "evt-p1"),
+            ]
+            let responses = try await HTTPTestClient.pipeline(requests, port: relay.ingestPort)
+            #expect(responses.map(\.status) == [200, 406, 200])
+            #expect(responses.map { $0.json["status"] as? String } == ["accepted", "rejected", "duplicate"])
+        }
+    }
+
+    @Test("curl with a body over 1 KiB (Expect: 100-continue) is accepted")
+    func curlExpectContinue() async throws {
+        try await withRelay { relay in
+            var request = relay.mailgun.json(id: "evt-curl")
+            // Pad the event so curl sends Expect: 100-continue and waits for it.
+            let padded = String(decoding: request.body, as: UTF8.self).replacingOccurrences(
+                of: #""delivery-status":{"#, with: #""user-variables":{"pad":"\#(String(repeating: "x", count: 4000))"},"delivery-status":{"#)
+            request.body = Array(padded.utf8)
+            let bodyFile = try relay.directory.write("body.json", padded)
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = ["-sS", "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
+                              "--data-binary", "@\(bodyFile)", "http://127.0.0.1:\(relay.ingestPort)/webhooks/mailgun"]
+            let pipe = Pipe()
+            curl.standardOutput = pipe
+            try curl.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            curl.waitUntilExit()
+            #expect(output.hasSuffix("\n200"), "curl printed: \(output)")
+            #expect(output.contains(#""status":"accepted""#))
+        }
+    }
+
+    @Test("many concurrent senders: every 200'd event is stored exactly once")
+    func concurrentSenders() async throws {
+        try await withRelay { relay in
+            let senders = 32, eventsPerSender = 20
+            // Every event is sent twice, by two different senders, at the same time.
+            let statuses = try await withThrowingTaskGroup(of: [(String, String?)].self) { group in
+                for sender in 0..<senders {
+                    group.addTask {
+                        var seen: [(String, String?)] = []
+                        for n in 0..<eventsPerSender {
+                            let id = "evt-c-\((sender / 2) * eventsPerSender + n)"
+                            let response = try await relay.send(relay.mailgun.json(id: id))
+                            #expect(response.status == 200)
+                            seen.append((id, response.json["status"] as? String))
+                        }
+                        return seen
+                    }
+                }
+                var all: [(String, String?)] = []
+                for try await part in group { all += part }
+                return all
+            }
+            let accepted = statuses.filter { $0.1 == "accepted" }.map(\.0)
+            let duplicates = statuses.filter { $0.1 == "duplicate" }.map(\.0)
+            let distinct = senders / 2 * eventsPerSender
+            #expect(accepted.count == distinct, "each event accepted exactly once")
+            #expect(Set(accepted).count == distinct)
+            #expect(duplicates.count == distinct)
+            let counts = try relay.relay.store.counts()
+            #expect(counts.events == distinct)
+            #expect(counts.deliveries == 2 * distinct)
+        }
+    }
+}
