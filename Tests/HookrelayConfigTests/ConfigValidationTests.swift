@@ -1,0 +1,284 @@
+import HookrelayConfig
+import HookrelayCore
+import Testing
+
+/// One invalid configuration and what its error must say.
+struct InvalidCase: Sendable, CustomStringConvertible {
+    var name: String
+    var text: String
+    var keyPath: String?
+    var reason: String
+    /// A substring of the line the error must point at; nil = no line expected.
+    var lineMarker: String?
+    var kind: String
+    var environment: [String: String] = [:]
+
+    var description: String { name }
+}
+
+private func edit(_ old: String, _ new: String) -> String {
+    precondition(baseConfig.contains(old), "base config has no \(old)")
+    return baseConfig.replacing(old, with: new)
+}
+
+private let sourceKeys = "keys = [\"k1\"]"
+private let crmURL = "url = \"https://crm.example.com/hooks\""
+private let routeTo = "to = [\"crm\"]"
+
+let invalidCases: [InvalidCase] = [
+    // Unknown keys, named with their table.
+    InvalidCase(name: "unknown source key", text: edit(sourceKeys, sourceKeys + "\nverfy = \"mailgun\""),
+                keyPath: "source[1].verfy", reason: "unknown key \"verfy\" in [[source]] (did you mean \"verify\"?)",
+                lineMarker: "verfy", kind: "unknownKey"),
+    InvalidCase(name: "unknown top-level key", text: "colour = \"blue\"\n" + baseConfig,
+                keyPath: "colour", reason: "unknown key \"colour\" in the top level", lineMarker: "colour", kind: "unknownKey"),
+    InvalidCase(name: "unknown server key", text: "[server]\nlisten = \"127.0.0.1:8080\"\nbind = \"x\"\n" + baseConfig,
+                keyPath: "server.bind", reason: "unknown key \"bind\" in [server]", lineMarker: "bind", kind: "unknownKey"),
+    InvalidCase(name: "unknown route key", text: edit(routeTo, routeTo + "\ndomain = [\"a.com\"]"),
+                keyPath: "route[1].domain", reason: "(did you mean \"domains\"?)", lineMarker: "domain =", kind: "unknownKey"),
+    InvalidCase(name: "unknown destination key", text: edit(crmURL, crmURL + "\nretries = [\"1m\"]"),
+                keyPath: "destination[1].retries", reason: "in [[destination]]", lineMarker: "retries", kind: "unknownKey"),
+    InvalidCase(name: "url in defaults", text: "[defaults]\nurl = \"https://x\"\n" + baseConfig,
+                keyPath: "defaults.url", reason: "name and url are set per [[destination]]", lineMarker: "url = \"https://x", kind: "unknownKey"),
+    InvalidCase(name: "store key", text: "store = \"postgres://db\"\n" + baseConfig,
+                keyPath: "store", reason: "SQLite", lineMarker: "store", kind: "unknownKey"),
+
+    // Wrong types.
+    InvalidCase(name: "duration as integer", text: edit(sourceKeys, sourceKeys + "\nmax_age = 600"),
+                keyPath: "source[1].max_age", reason: "expected a duration string", lineMarker: "max_age", kind: "wrongType"),
+    InvalidCase(name: "keys as string", text: edit(sourceKeys, "keys = \"k1\""),
+                keyPath: "source[1].keys", reason: "expected an array, found a string", lineMarker: "keys =", kind: "wrongType"),
+    InvalidCase(name: "bool as string", text: edit(crmURL, crmURL + "\nrewrite = \"json\"\nredact = \"yes\""),
+                keyPath: "destination[1].redact", reason: "expected true or false, found a string", lineMarker: "redact", kind: "wrongType"),
+    InvalidCase(name: "source as a table", text: "[source]\nname = \"x\"\n",
+                keyPath: "source", reason: "expected an array of tables ([[source]])", lineMarker: nil, kind: "wrongType"),
+    InvalidCase(name: "int as string", text: "[server]\nqueue_limit = \"10\"\n" + baseConfig,
+                keyPath: "server.queue_limit", reason: "expected an integer", lineMarker: "queue_limit", kind: "wrongType"),
+    InvalidCase(name: "header value not a string", text: edit(crmURL, crmURL + "\nheaders = { X-A = 1 }"),
+                keyPath: "destination[1].headers.X-A", reason: "expected a string, found an integer", lineMarker: "headers", kind: "wrongType"),
+
+    // Missing required keys.
+    InvalidCase(name: "source without path", text: edit("path = \"/webhooks/mailgun\"\n", ""),
+                keyPath: "source[1].path", reason: "missing required key \"path\" in [[source]]", lineMarker: "[[source]]", kind: "missingKey"),
+    InvalidCase(name: "source without verify", text: edit("verify = \"mailgun\"\n", ""),
+                keyPath: "source[1].verify", reason: "missing required key \"verify\"", lineMarker: "[[source]]", kind: "missingKey"),
+    InvalidCase(name: "destination without url", text: edit(crmURL + "\n", ""),
+                keyPath: "destination[1].url", reason: "missing required key \"url\" in [[destination]]", lineMarker: "[[destination]]", kind: "missingKey"),
+    InvalidCase(name: "route without to", text: edit(routeTo + "\n", ""),
+                keyPath: "route[1].to", reason: "missing required key \"to\" in [[route]]", lineMarker: "[[route]]", kind: "missingKey"),
+    InvalidCase(name: "route without events", text: edit("events = [\"*\"]\n", ""),
+                keyPath: "route[1].events", reason: "missing required key \"events\"", lineMarker: "[[route]]", kind: "missingKey"),
+
+    // Names, paths and references.
+    InvalidCase(name: "duplicate source name",
+                text: baseConfig + "[[source]]\nname = \"mailgun\"\npath = \"/other\"\nverify = \"mailgun\"\nkeys = [\"k\"]\n",
+                keyPath: "source[2].name", reason: "duplicate source name \"mailgun\" (also source[1])", lineMarker: nil, kind: "duplicate"),
+    InvalidCase(name: "duplicate destination name",
+                text: baseConfig + "[[destination]]\nname = \"crm\"\nurl = \"https://other.example.com\"\n",
+                keyPath: "destination[2].name", reason: "duplicate destination name \"crm\"", lineMarker: nil, kind: "duplicate"),
+    InvalidCase(name: "duplicate source path",
+                text: baseConfig + "[[source]]\nname = \"second\"\npath = \"/webhooks/mailgun\"\nverify = \"mailgun\"\nkeys = [\"k\"]\n",
+                keyPath: "source[2].path", reason: "path \"/webhooks/mailgun\" is already used by source \"mailgun\"", lineMarker: nil, kind: "duplicate"),
+    InvalidCase(name: "path without slash", text: edit("path = \"/webhooks/mailgun\"", "path = \"webhooks/mailgun\""),
+                keyPath: "source[1].path", reason: "must start with \"/\"", lineMarker: "path =", kind: "invalidValue"),
+    InvalidCase(name: "invalid name", text: edit("name = \"crm\"", "name = \"my crm\""),
+                keyPath: "destination[1].name", reason: "must be letters, digits", lineMarker: "my crm", kind: "invalidValue"),
+    InvalidCase(name: "route to unknown source", text: edit("source = \"mailgun\"", "source = \"mailgum\""),
+                keyPath: "route[1].source", reason: "unknown source \"mailgum\" (did you mean \"mailgun\"?)", lineMarker: "mailgum", kind: "unknownReference"),
+    InvalidCase(name: "route to unknown destination", text: edit(routeTo, "to = [\"crm2\"]"),
+                keyPath: "route[1].to", reason: "unknown destination \"crm2\"", lineMarker: "crm2", kind: "unknownReference"),
+
+    // Values.
+    InvalidCase(name: "bad duration", text: edit(crmURL, crmURL + "\ntimeout = \"10x\""),
+                keyPath: "destination[1].timeout", reason: "invalid duration \"10x\"", lineMarker: "timeout", kind: "invalidValue"),
+    InvalidCase(name: "bad retry element", text: edit(crmURL, crmURL + "\nretry = [\"10m\", \"10m\", \"5 minutes\"]"),
+                keyPath: "destination[1].retry[3]", reason: "invalid duration \"5 minutes\"", lineMarker: "retry", kind: "invalidValue"),
+    InvalidCase(name: "bad duration in defaults", text: "[defaults]\ntimeout = \"-1s\"\n" + baseConfig,
+                keyPath: "defaults.timeout", reason: "invalid duration", lineMarker: "timeout", kind: "invalidValue"),
+    InvalidCase(name: "zero dedup window", text: "dedup_window = \"0s\"\n" + baseConfig,
+                keyPath: "dedup_window", reason: "more than zero", lineMarker: "dedup_window", kind: "invalidValue"),
+    InvalidCase(name: "bad size", text: "[server]\nmax_body = \"10M\"\n" + baseConfig,
+                keyPath: "server.max_body", reason: "invalid size \"10M\"", lineMarker: "max_body", kind: "invalidValue"),
+    InvalidCase(name: "bad rate", text: edit(crmURL, crmURL + "\nrate = \"fast\""),
+                keyPath: "destination[1].rate", reason: "invalid rate \"fast\"", lineMarker: "rate", kind: "invalidValue"),
+    InvalidCase(name: "bad listen", text: "[server]\nlisten = \"8080\"\n" + baseConfig,
+                keyPath: "server.listen", reason: "invalid address \"8080\"", lineMarker: "listen", kind: "invalidValue"),
+    InvalidCase(name: "bad admin_listen port", text: "[server]\nadmin_listen = \"127.0.0.1:99999\"\n" + baseConfig,
+                keyPath: "server.admin_listen", reason: "invalid address", lineMarker: "admin_listen", kind: "invalidValue"),
+    InvalidCase(name: "url not http", text: edit(crmURL, "url = \"ftp://crm.example.com/hooks\""),
+                keyPath: "destination[1].url", reason: "is not an http:// or https:// URL", lineMarker: "ftp:", kind: "invalidValue"),
+    InvalidCase(name: "url without host", text: edit(crmURL, "url = \"https:///hooks\""),
+                keyPath: "destination[1].url", reason: "has no host", lineMarker: "url =", kind: "invalidValue"),
+    InvalidCase(name: "bad rewrite", text: edit(crmURL, crmURL + "\nrewrite = \"xml\""),
+                keyPath: "destination[1].rewrite", reason: "expected one of \"passthrough\", \"json\", \"template\"", lineMarker: "rewrite", kind: "invalidValue"),
+    InvalidCase(name: "bad verify", text: edit("verify = \"mailgun\"", "verify = \"hmac\""),
+                keyPath: "source[1].verify", reason: "invalid value \"hmac\"", lineMarker: "verify", kind: "invalidValue"),
+    InvalidCase(name: "success out of range", text: edit(crmURL, crmURL + "\nsuccess = [200, 2000]"),
+                keyPath: "destination[1].success[2]", reason: "2000 is not between 100 and 599", lineMarker: "success", kind: "invalidValue"),
+    InvalidCase(name: "max_in_flight zero", text: edit(crmURL, crmURL + "\nmax_in_flight = 0"),
+                keyPath: "destination[1].max_in_flight", reason: "must be at least 1", lineMarker: "max_in_flight", kind: "invalidValue"),
+    InvalidCase(name: "reserved header", text: edit(crmURL, crmURL + "\nheaders = { User-Agent = \"me\" }"),
+                keyPath: "destination[1].headers.User-Agent", reason: "set by hookrelay", lineMarker: "headers", kind: "invalidValue"),
+    InvalidCase(name: "unbalanced template", text: edit(crmURL, crmURL + "\nrewrite = \"template\"\ntemplate = '{\"text\": \"{{recipient\"}'"),
+                keyPath: "destination[1].template", reason: "without a closing", lineMarker: "template =", kind: "invalidValue"),
+
+    // SPEC §5 combinations.
+    InvalidCase(name: "template without template", text: edit(crmURL, crmURL + "\nrewrite = \"template\""),
+                keyPath: "destination[1].template", reason: "rewrite = \"template\" needs a template", lineMarker: "[[destination]]", kind: "missingKey"),
+    InvalidCase(name: "template without rewrite template", text: edit(crmURL, crmURL + "\ntemplate = \"{{x}}\""),
+                keyPath: "destination[1].template", reason: "only used with rewrite = \"template\"", lineMarker: "template =", kind: "conflict"),
+    InvalidCase(name: "redact with passthrough", text: edit(crmURL, crmURL + "\nredact = true"),
+                keyPath: "destination[1].redact", reason: "needs rewrite = \"json\" or \"template\", not \"passthrough\"", lineMarker: "redact", kind: "conflict"),
+    InvalidCase(name: "sign with passthrough", text: edit(crmURL, crmURL + "\nsign = \"mailgun\"\nsign_key = \"s\""),
+                keyPath: "destination[1].sign", reason: "needs rewrite = \"json\" or \"template\", not \"passthrough\"", lineMarker: "sign =", kind: "conflict"),
+    InvalidCase(name: "sign from defaults with passthrough",
+                text: "[defaults]\nsign = \"mailgun\"\nsign_key = \"s\"\n" + baseConfig,
+                keyPath: "destination[1].sign", reason: "(from [defaults])", lineMarker: "[[destination]]", kind: "conflict"),
+    InvalidCase(name: "sign without sign_key", text: edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"standard-webhooks\""),
+                keyPath: "destination[1].sign_key", reason: "sign = \"standard-webhooks\" needs sign_key", lineMarker: "[[destination]]", kind: "missingKey"),
+    InvalidCase(name: "sign_key without sign", text: edit(crmURL, crmURL + "\nsign_key = \"s\""),
+                keyPath: "destination[1].sign_key", reason: "sign_key is set but sign is not", lineMarker: "sign_key", kind: "conflict"),
+
+    // Sources.
+    InvalidCase(name: "none without allow_unsigned", text: edit("verify = \"mailgun\"\nkeys = [\"k1\"]", "verify = \"none\"\nid_from = \"json:id\""),
+                keyPath: "source[1].allow_unsigned", reason: "set allow_unsigned = true", lineMarker: "[[source]]", kind: "missingKey"),
+    InvalidCase(name: "allow_unsigned with a signed scheme", text: edit(sourceKeys, sourceKeys + "\nallow_unsigned = true"),
+                keyPath: "source[1].allow_unsigned", reason: "only goes with verify = \"none\"", lineMarker: "allow_unsigned", kind: "conflict"),
+    InvalidCase(name: "signed scheme without keys", text: edit(sourceKeys + "\n", ""),
+                keyPath: "source[1].keys", reason: "verify = \"mailgun\" needs keys", lineMarker: "[[source]]", kind: "missingKey"),
+    InvalidCase(name: "signed scheme with empty keys", text: edit(sourceKeys, "keys = []"),
+                keyPath: "source[1].keys", reason: "needs at least one key", lineMarker: "keys", kind: "invalidValue"),
+    InvalidCase(name: "hmac-header without header",
+                text: edit("verify = \"mailgun\"", "verify = \"hmac-header\"\nid_from = \"header:X-Id\""),
+                keyPath: "source[1].header", reason: "needs header", lineMarker: "[[source]]", kind: "missingKey"),
+    InvalidCase(name: "header with another scheme", text: edit(sourceKeys, sourceKeys + "\nheader = \"X-Sig\""),
+                keyPath: "source[1].header", reason: "only used with verify = \"hmac-header\"", lineMarker: "header =", kind: "conflict"),
+    InvalidCase(name: "bad id_from", text: edit(sourceKeys, sourceKeys + "\nid_from = \"body:id\""),
+                keyPath: "source[1].id_from", reason: "expected \"header:NAME\" or \"json:dotted.path\"", lineMarker: "id_from", kind: "invalidValue"),
+    InvalidCase(name: "bad type_from", text: edit(sourceKeys, sourceKeys + "\ntype_from = \"json:a..b\""),
+                keyPath: "source[1].type_from", reason: "expected \"header:NAME\" or \"json:dotted.path\"", lineMarker: "type_from", kind: "invalidValue"),
+    InvalidCase(name: "slack without id_from", text: edit("verify = \"mailgun\"", "verify = \"slack\""),
+                keyPath: "source[1].id_from", reason: "verify = \"slack\" has no event id of its own", lineMarker: "[[source]]", kind: "missingKey"),
+    InvalidCase(name: "none without id_from",
+                text: edit("verify = \"mailgun\"\nkeys = [\"k1\"]", "verify = \"none\"\nallow_unsigned = true"),
+                keyPath: "source[1].id_from", reason: "verify = \"none\" has no event id", lineMarker: "[[source]]", kind: "missingKey"),
+
+    // Server.
+    InvalidCase(name: "public admin without token", text: "[server]\nadmin_listen = \"0.0.0.0:9090\"\n" + baseConfig,
+                keyPath: "server.admin_token", reason: "admin_listen 0.0.0.0:9090 is not a loopback address, so admin_token is required",
+                lineMarker: "[server]", kind: "missingKey"),
+    InvalidCase(name: "same listen and admin_listen",
+                text: "[server]\nlisten = \"127.0.0.1:8080\"\nadmin_listen = \"127.0.0.1:8080\"\n" + baseConfig,
+                keyPath: "server.admin_listen", reason: "same address as listen", lineMarker: "admin_listen", kind: "conflict"),
+    InvalidCase(name: "max_urls_per_event twice", text: "max_urls_per_event = 3\n[server]\nmax_urls_per_event = 2\n" + baseConfig,
+                keyPath: "max_urls_per_event", reason: "set both at the top level and in [server]", lineMarker: "max_urls_per_event = 3", kind: "conflict"),
+    InvalidCase(name: "max_urls_per_event zero", text: "max_urls_per_event = 0\n" + baseConfig,
+                keyPath: "max_urls_per_event", reason: "must be at least 1", lineMarker: "max_urls_per_event", kind: "invalidValue"),
+
+    // Routes.
+    InvalidCase(name: "empty events", text: edit("events = [\"*\"]", "events = []"),
+                keyPath: "route[1].events", reason: "events is empty", lineMarker: "events", kind: "invalidValue"),
+    InvalidCase(name: "empty to", text: edit(routeTo, "to = []"),
+                keyPath: "route[1].to", reason: "to is empty", lineMarker: "to =", kind: "invalidValue"),
+    InvalidCase(name: "empty domains", text: edit(routeTo, routeTo + "\ndomains = []"),
+                keyPath: "route[1].domains", reason: "domains is empty", lineMarker: "domains", kind: "invalidValue"),
+
+    // env: and file:.
+    InvalidCase(name: "unset environment variable", text: edit(sourceKeys, "keys = [\"env:MAILGUN_WEBHOOK_SIGNING_KEY\"]"),
+                keyPath: "source[1].keys[1]", reason: "environment variable MAILGUN_WEBHOOK_SIGNING_KEY is not set",
+                lineMarker: "keys", kind: "unresolved"),
+    InvalidCase(name: "unreadable file", text: edit(sourceKeys, "keys = [\"k0\", \"file:/nonexistent/hookrelay-key\"]"),
+                keyPath: "source[1].keys[2]", reason: "cannot read file \"/nonexistent/hookrelay-key\"", lineMarker: "keys", kind: "unreadable"),
+]
+
+@Test("invalid configurations name the key, the line and the reason", arguments: invalidCases)
+func invalidConfiguration(_ testCase: InvalidCase) {
+    guard let error = loadError(testCase.text, environment: testCase.environment) else { return }
+    #expect(error.keyPath == testCase.keyPath, "\(error)")
+    #expect(error.reason.contains(testCase.reason), "\(error)")
+    #expect(error.kind == testCase.kind, "\(error)")
+    #expect(error.file == "relay.conf")
+    if let marker = testCase.lineMarker {
+        #expect(error.line != nil && error.line == line(of: marker, in: testCase.text), "\(error)")
+    }
+}
+
+@Test func descriptionNamesFileLineAndKey() {
+    let text = edit(routeTo, "to = [\"crm2\"]")
+    guard let error = loadError(text) else { return }
+    let expectedLine = line(of: "crm2", in: text)!
+    #expect(error.description == "relay.conf:\(expectedLine): route[1].to: unknown destination \"crm2\" (did you mean \"crm\"?)")
+}
+
+@Test func descriptionOmitsUnknownLine() {
+    let error = loadError("[source]\nname = \"x\"\n")
+    #expect(error?.line == nil)
+    #expect(error?.description == "relay.conf: source: expected an array of tables ([[source]]), found a table")
+}
+
+@Test func syntaxErrorCarriesParserLine() {
+    let text = baseConfig + "[[route]]\nsource = \"mailgun\n"
+    guard let error = loadError(text) else { return }
+    #expect(error.kind == "syntax")
+    let unterminated = text.split(separator: "\n", omittingEmptySubsequences: false).lastIndex { $0 == "source = \"mailgun" }! + 1
+    #expect(error.line == unterminated, "\(error)")
+    #expect(error.keyPath == nil)
+    #expect(error.reason.hasPrefix("invalid TOML: "))
+    #expect(error.description.hasPrefix("relay.conf:\(error.line!): invalid TOML"))
+}
+
+@Test func lineOfTheSecondRouteIsFound() {
+    let text = baseConfig + """
+
+        [[route]]
+        source = "mailgun"
+        events = ["failed"]
+        to = ["nope"]
+        """
+    guard let error = loadError(text) else { return }
+    #expect(error.keyPath == "route[2].to")
+    #expect(error.line == line(of: "nope", in: text))
+}
+
+@Test func missingConfigFile() {
+    #expect(throws: ConfigError.self) { try RelayConfigLoader.load(path: "/nonexistent/relay.conf", environment: [:]) }
+    do {
+        _ = try RelayConfigLoader.load(path: "/nonexistent/relay.conf", environment: [:])
+    } catch {
+        #expect(error.kind == "unreadable")
+        #expect(error.description.hasPrefix("/nonexistent/relay.conf: cannot read config file"))
+    }
+}
+
+@Test func linesAreFoundPastMultiLineValues() {
+    let text = baseConfig + """
+        [[destination]]
+        name = "slack"
+        url = "https://hooks.slack.com/x"
+        rewrite = "template"
+        template = '''
+        [[route]]
+        to = "not a table header"
+        '''
+        retry = [
+          "1m",
+          ["nested"],
+        ]
+
+        [[route]]
+        source = "mailgun"
+        events = [
+          "failed",
+        ]
+        to = ["slack", "gone"]
+        """
+    guard let error = loadError(text) else { return }
+    #expect(error.keyPath == "destination[2].retry[2]")
+    #expect(error.line == line(of: "retry = [", in: text))
+
+    let fixed = text.replacing("[\"nested\"],", with: "\"2m\",")
+    guard let routeError = loadError(fixed) else { return }
+    #expect(routeError.keyPath == "route[2].to")
+    #expect(routeError.reason.contains("unknown destination \"gone\""))
+    #expect(routeError.line == line(of: "\"gone\"", in: fixed))
+}
