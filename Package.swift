@@ -52,11 +52,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "HookrelayCurl",
+            dependencies: ["HookrelayCore", "CCurl", "CurlShim"],
+            swiftSettings: swiftSettings
+        ),
         // Wiring: the services of a running relay, shared by the executable and the tests.
         .target(
             name: "HookrelayRuntime",
             dependencies: [
-                "HookrelayCore", "HookrelayStore", "HookrelayHTTP",
+                "HookrelayCore", "HookrelayStore", "HookrelayHTTP", "HookrelayCurl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +83,7 @@ let package = Package(
         .target(
             name: "HookrelayTestSupport",
             dependencies: [
-                "HookrelayCore",
+                "HookrelayCore", "HookrelayHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -87,6 +92,7 @@ let package = Package(
         ),
         .testTarget(name: "HookrelayCoreTests", dependencies: ["HookrelayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "HookrelayConfigTests", dependencies: ["HookrelayConfig", "HookrelayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HookrelayCurlTests", dependencies: ["HookrelayCurl", "HookrelayCore", "HookrelayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HookrelayIntegrationTests",
             dependencies: [

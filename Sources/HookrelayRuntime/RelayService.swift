@@ -1,4 +1,4 @@
-public import Logging
+import Logging
 public import ServiceLifecycle
 
 /// The relay as a swift-service-lifecycle `Service`: runs until graceful shutdown (SIGTERM,

@@ -8,18 +8,33 @@ import Foundation
 public final class EventStore: Sendable {
     /// Path of the database file.
     public let path: String
+    /// Deliveries that were in flight when the previous process stopped, made due again at open.
+    public let recoveredInFlight: Int
     private let writer: GroupCommitWriter
     private let acceptStatements: AcceptStatements
+    let deliveryStatements: DeliveryStatements
     private let reader: LockedConnection
 
-    /// Opens (creating if needed) the store in `directory`.
-    public init(directory: String, queueLimit: Int = 10_000) throws {
+    /// Opens (creating if needed) the store in `directory`. The serving relay passes
+    /// `recoverInFlight: true` (deliveries claimed by a dead process become due again); the
+    /// operator's commands (`failures`, `replay`, `stats`) pass false so they never disturb
+    /// a running relay's attempts.
+    public init(directory: String, queueLimit: Int = 10_000, recoverInFlight: Bool = true) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
         let connection = try SQLiteConnection(path: path)
         try connection.execute(StoreSchema.pragmas)
         try Self.migrate(connection)
         acceptStatements = try AcceptStatements(connection)
+        deliveryStatements = try DeliveryStatements(connection)
+        // Deliveries claimed when the last process died are due again (at-least-once).
+        if recoverInFlight {
+            let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+            try connection.execute("UPDATE deliveries SET claimed = 0, next_attempt_at = \(now) WHERE claimed = 1")
+            recoveredInFlight = connection.changes
+        } else {
+            recoveredInFlight = 0
+        }
         writer = GroupCommitWriter(connection: connection, queueLimit: queueLimit)
         let readConnection = try SQLiteConnection(path: path)
         try readConnection.execute("PRAGMA query_only = ON;")
@@ -40,16 +55,20 @@ public final class EventStore: Sendable {
     /// Takes an event durably. `completion` runs on the writer thread after the commit
     /// that holds the event (with fsync), or with `StoreUnavailable` if it did not commit.
     public func accept(_ request: AcceptRequest, completion: @escaping @Sendable (Result<AcceptOutcome, StoreUnavailable>) -> Void) {
-        let write = AcceptWrite(request, statements: acceptStatements, completion: completion)
-        if !writer.submit(write) {
-            completion(.failure(StoreUnavailable(.overloaded, "store write queue is full")))
-        }
+        submit(AcceptWrite(request, statements: acceptStatements, completion: completion))
     }
 
     /// Async form of `accept(_:completion:)`.
     public func accept(_ request: AcceptRequest) async -> Result<AcceptOutcome, StoreUnavailable> {
         await withCheckedContinuation { continuation in
             accept(request) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Queues a write; answers `overloaded` at once when the queue is full or the store closed.
+    func submit(_ write: any GroupedWrite) {
+        if !writer.submit(write) {
+            write.finish(failure: StoreUnavailable(.overloaded, "store write queue is full or the store is closed"))
         }
     }
 

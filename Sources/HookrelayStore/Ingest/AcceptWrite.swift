@@ -40,9 +40,9 @@ final class AcceptWrite: GroupedWrite, @unchecked Sendable {
         outcome = inserted > 0 ? .accepted(newDeliveries: inserted) : .duplicate
     }
 
-    func finish(error: SQLiteError?) {
-        if let error {
-            completion(.failure(StoreUnavailable(error.isFull ? .full : .unavailable, error.description)))
+    func finish(failure: StoreUnavailable?) {
+        if let failure {
+            completion(.failure(failure))
         } else {
             completion(.success(outcome))
         }

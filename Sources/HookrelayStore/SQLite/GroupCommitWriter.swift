@@ -124,7 +124,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         lastFailure = nil
         condition.unlock()
         for (index, write) in batch.enumerated() {
-            write.finish(error: failures[index])
+            write.finish(failure: failures[index].map(StoreUnavailable.init))
         }
     }
 
@@ -132,7 +132,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         condition.lock()
         lastFailure = commitError
         condition.unlock()
-        for write in batch { write.finish(error: commitError) }
+        let failure = StoreUnavailable(commitError)
+        for write in batch { write.finish(failure: failure) }
     }
 }
 
@@ -141,6 +142,13 @@ final class GroupCommitWriter: @unchecked Sendable {
 protocol GroupedWrite: Sendable {
     /// Runs on the writer thread, inside a transaction; throwing rolls back this write only.
     func perform(on connection: SQLiteConnection) throws
-    /// Runs on the writer thread after COMMIT (error nil) or after the write or the commit failed.
-    func finish(error: SQLiteError?)
+    /// Runs on the writer thread after COMMIT (failure nil), or with the reason it did not commit.
+    func finish(failure: StoreUnavailable?)
+}
+
+extension StoreUnavailable {
+    /// A database error as the reason a write did not commit.
+    init(_ error: SQLiteError) {
+        self.init(error.isFull ? .full : .unavailable, error.description)
+    }
 }

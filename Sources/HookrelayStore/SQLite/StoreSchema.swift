@@ -37,10 +37,35 @@ enum StoreSchema {
             last_error      TEXT,
             created_at      INTEGER NOT NULL,
             updated_at      INTEGER NOT NULL,
+            claimed         INTEGER NOT NULL DEFAULT 0,
+            replays         INTEGER NOT NULL DEFAULT 0,
             UNIQUE (event_id, url)
         );
-        CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+        -- Due work per destination; a claimed (in-flight) or finished delivery has no next_attempt_at.
+        CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(destination, next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS deliveries_claimed ON deliveries(claimed) WHERE claimed = 1;
+        CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries(created_at) WHERE state IN ('pending', 'retrying');
         CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries(created_at);
+        CREATE INDEX IF NOT EXISTS deliveries_destination_state ON deliveries(destination, state, updated_at);
+
+        -- One row per failed attempt (SPEC §7).
+        CREATE TABLE IF NOT EXISTS failures (
+            id           INTEGER PRIMARY KEY,
+            time         INTEGER NOT NULL,
+            event_id     TEXT NOT NULL,
+            event_type   TEXT NOT NULL,
+            destination  TEXT NOT NULL,
+            url          TEXT NOT NULL,
+            attempt      INTEGER NOT NULL,
+            status       INTEGER,
+            error        TEXT NOT NULL,
+            message      TEXT,
+            response     TEXT NOT NULL,
+            next_attempt INTEGER,
+            replay       INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS failures_time ON failures(time);
+        CREATE INDEX IF NOT EXISTS failures_destination_time ON failures(destination, time);
 
         CREATE TABLE IF NOT EXISTS tokens (
             source     TEXT NOT NULL,

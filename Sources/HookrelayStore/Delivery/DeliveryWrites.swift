@@ -1,0 +1,155 @@
+/// A write whose result is computed inside the transaction and handed over after the commit.
+///
+/// `@unchecked Sendable`: `result` is set in `perform` and read in `finish`, both on the
+/// writer thread.
+final class ResultWrite<T: Sendable>: GroupedWrite, @unchecked Sendable {
+    private let body: (SQLiteConnection) throws -> T
+    private let completion: @Sendable (Result<T, StoreUnavailable>) -> Void
+    private var result: T?
+
+    init(_ body: @escaping (SQLiteConnection) throws -> T, completion: @escaping @Sendable (Result<T, StoreUnavailable>) -> Void) {
+        self.body = body
+        self.completion = completion
+    }
+
+    func perform(on connection: SQLiteConnection) throws {
+        result = try body(connection)
+    }
+
+    func finish(failure: StoreUnavailable?) {
+        if let failure {
+            completion(.failure(failure))
+        } else if let result {
+            completion(.success(result))
+        } else {
+            completion(.failure(StoreUnavailable(.unavailable, "write produced no result")))
+        }
+    }
+}
+
+/// The delivery statements, prepared once on the writer's connection.
+///
+/// `@unchecked Sendable`: used only on the writer thread.
+final class DeliveryStatements: @unchecked Sendable {
+    let selectDue: SQLiteStatement
+    let markClaimed: SQLiteStatement
+    let recordOutcome: SQLiteStatement
+    let insertFailure: SQLiteStatement
+    let release: SQLiteStatement
+
+    init(_ connection: SQLiteConnection) throws(SQLiteError) {
+        selectDue = try connection.prepare("""
+            SELECT d.id, d.event_id, e.event_type, e.source, d.url, d.attempts, d.replays, e.body, e.content_type
+            FROM deliveries d JOIN events e ON e.event_id = d.event_id
+            WHERE d.destination = ? AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?
+            ORDER BY d.next_attempt_at LIMIT ?
+            """)
+        markClaimed = try connection.prepare("UPDATE deliveries SET claimed = 1, next_attempt_at = NULL, updated_at = ? WHERE id = ?")
+        recordOutcome = try connection.prepare("""
+            UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?,
+                claimed = 0, updated_at = ? WHERE id = ?
+            """)
+        insertFailure = try connection.prepare("""
+            INSERT INTO failures (time, event_id, event_type, destination, url, attempt, status, error, message, response, next_attempt, replay)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        release = try connection.prepare("UPDATE deliveries SET claimed = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND claimed = 1")
+    }
+}
+
+extension EventStore {
+    /// Claims up to `limit` deliveries of `destination` due at `now`: they leave the due index
+    /// until their outcome is recorded (or, after a crash, until the store reopens).
+    public func claimDue(destination: String, now: Int64, limit: Int, completion: @escaping @Sendable (Result<[ClaimedDelivery], StoreUnavailable>) -> Void) {
+        let statements = deliveryStatements
+        submit(ResultWrite({ _ in
+            var claimed: [ClaimedDelivery] = []
+            try statements.selectDue.bind(.text(destination), .integer(now), .integer(Int64(limit))).forEachRow { row in
+                claimed.append(ClaimedDelivery(
+                    id: row.integer(0), eventID: row.text(1), eventType: row.text(2), source: row.text(3),
+                    destination: destination, url: row.text(4), attempts: Int(row.integer(5)), replays: Int(row.integer(6)),
+                    body: row.blob(7), contentType: row.text(8)
+                ))
+            }
+            for delivery in claimed {
+                try statements.markClaimed.bind(.integer(now), .integer(delivery.id)).run()
+            }
+            return claimed
+        }, completion: completion))
+    }
+
+    /// Stores the outcome of an attempt and, for a failed one, its failure-log record.
+    public func record(_ attempt: AttemptRecord, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {
+        let statements = deliveryStatements
+        submit(ResultWrite({ _ in
+            try statements.recordOutcome.bind(
+                .text(attempt.state), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.nextAttemptAt),
+                .optionalInteger(attempt.status.map(Int64.init)), .optionalText(attempt.error),
+                .integer(attempt.time), .integer(attempt.deliveryID)
+            ).run()
+            if attempt.isFailure {
+                try statements.insertFailure.bind(
+                    .integer(attempt.time), .text(attempt.eventID), .text(attempt.eventType), .text(attempt.destination),
+                    .text(attempt.url), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.status.map(Int64.init)),
+                    .text(attempt.error ?? "http"), .optionalText(attempt.message), .text(attempt.response),
+                    .optionalInteger(attempt.nextAttemptAt), .integer(Int64(attempt.replays))
+                ).run()
+            }
+        }, completion: completion))
+    }
+
+    /// Puts claimed deliveries back, due at `dueAt` (on shutdown, for attempts not finished).
+    public func release(deliveryIDs: [Int64], dueAt: Int64, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {
+        let statements = deliveryStatements
+        submit(ResultWrite({ _ in
+            for id in deliveryIDs {
+                try statements.release.bind(.integer(dueAt), .integer(dueAt), .integer(id)).run()
+            }
+        }, completion: completion))
+    }
+
+    /// Re-queues deliveries now (SPEC §7 replay); returns how many. Attempts restart at 1; the
+    /// delivery's replay count goes up. Deliveries in flight are left alone.
+    public func replay(_ selection: ReplaySelection, now: Int64, completion: @escaping @Sendable (Result<Int, StoreUnavailable>) -> Void) {
+        submit(ResultWrite({ connection in
+            let set = "state = 'pending', attempts = 0, next_attempt_at = ?, replays = replays + 1, updated_at = ?"
+            switch selection {
+            case .event(let id):
+                try connection.prepare("UPDATE deliveries SET \(set) WHERE event_id = ? AND claimed = 0 AND state IN ('delivered', 'rejected', 'dead', 'retrying')")
+                    .bind(.integer(now), .integer(now), .text(id)).run()
+            case .destination(let name, let state, let since):
+                try connection.prepare("UPDATE deliveries SET \(set) WHERE destination = ? AND state = ? AND updated_at >= ? AND claimed = 0")
+                    .bind(.integer(now), .integer(now), .text(name), .text(state), .integer(since ?? 0)).run()
+            }
+            return connection.changes
+        }, completion: completion))
+    }
+
+    /// Deletes what has outlived its window: tokens past expiry, finished deliveries older than
+    /// `dedupWindow` (and events left without deliveries), failure records older than `failureRetention`.
+    public func purge(now: Int64, dedupWindow: Duration, failureRetention: Duration, completion: @escaping @Sendable (Result<Int, StoreUnavailable>) -> Void) {
+        submit(ResultWrite({ connection in
+            var removed = 0
+            try connection.prepare("DELETE FROM tokens WHERE expires_at < ?").bind(.integer(now)).run()
+            removed += connection.changes
+            let cutoff = now - dedupWindow.milliseconds
+            try connection.prepare("DELETE FROM deliveries WHERE created_at < ? AND state IN ('delivered', 'rejected', 'dead') AND claimed = 0")
+                .bind(.integer(cutoff)).run()
+            removed += connection.changes
+            try connection.prepare("DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id)")
+                .bind(.integer(cutoff)).run()
+            removed += connection.changes
+            try connection.prepare("DELETE FROM failures WHERE time < ?").bind(.integer(now - failureRetention.milliseconds)).run()
+            removed += connection.changes
+            return removed
+        }, completion: completion))
+    }
+}
+
+/// Which deliveries a replay re-queues.
+public enum ReplaySelection: Sendable, Equatable {
+    /// Every finished or retrying delivery of one event.
+    case event(String)
+    /// A destination's deliveries in `state` (e.g. `dead`) last changed at or after `since` (Unix ms).
+    case destination(String, state: String, since: Int64?)
+}

@@ -1,0 +1,61 @@
+/// One failed attempt from the failure log (SPEC §7).
+public struct FailureRecord: Sendable, Equatable {
+    /// Unix ms when the attempt ended.
+    public var time: Int64
+    public var eventID: String
+    public var eventType: String
+    public var destination: String
+    public var url: String
+    public var attempt: Int
+    /// nil when no HTTP answer came.
+    public var status: Int?
+    /// `http`, `timeout`, `connect`, `dns`, `tls`, `network`, …
+    public var error: String
+    /// The transport's message for a transport error.
+    public var message: String?
+    /// ≤ 1 KiB of the response body.
+    public var response: String
+    /// Unix ms of the next attempt; nil when the delivery is dead or was rejected.
+    public var nextAttempt: Int64?
+    /// The delivery's replay count at the time of the attempt.
+    public var replay: Int
+}
+
+/// Which failure records to read.
+public struct FailureQuery: Sendable {
+    /// Only records at or after this Unix ms.
+    public var since: Int64?
+    public var destination: String?
+    public var limit: Int
+
+    public init(since: Int64? = nil, destination: String? = nil, limit: Int = 100) {
+        self.since = since
+        self.destination = destination
+        self.limit = limit
+    }
+}
+
+extension EventStore {
+    /// Failure records, newest first. Blocking: call it off event loops.
+    public func failures(_ query: FailureQuery) throws -> [FailureRecord] {
+        try read { connection in
+            var sql = "SELECT time, event_id, event_type, destination, url, attempt, status, error, message, response, next_attempt, replay FROM failures WHERE time >= ?"
+            var values: [SQLiteValue] = [.integer(query.since ?? 0)]
+            if let destination = query.destination {
+                sql += " AND destination = ?"
+                values.append(.text(destination))
+            }
+            sql += " ORDER BY time DESC, id DESC LIMIT ?"
+            values.append(.integer(Int64(max(0, query.limit))))
+            var records: [FailureRecord] = []
+            try connection.prepare(sql).bind(values).forEachRow { row in
+                records.append(FailureRecord(
+                    time: row.integer(0), eventID: row.text(1), eventType: row.text(2), destination: row.text(3), url: row.text(4),
+                    attempt: Int(row.integer(5)), status: row.optionalInteger(6).map(Int.init), error: row.text(7),
+                    message: row.optionalText(8), response: row.text(9), nextAttempt: row.optionalInteger(10), replay: Int(row.integer(11))
+                ))
+            }
+            return records
+        }
+    }
+}

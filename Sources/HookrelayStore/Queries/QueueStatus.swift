@@ -1,0 +1,33 @@
+/// The delivery backlog at a glance (`/metrics`, `hookrelay stats`, the admin page).
+public struct QueueStatus: Sendable, Equatable {
+    /// Deliveries not finished yet (pending or retrying, in flight included).
+    public var depth: Int
+    /// Unix ms when the oldest unfinished delivery was created; nil when none.
+    public var oldestPendingCreatedAt: Int64?
+    /// Per destination, deliveries by state.
+    public var byDestination: [String: [String: Int]]
+}
+
+extension EventStore {
+    /// Backlog and per-destination counts. Blocking.
+    public func queueStatus() throws -> QueueStatus {
+        try read { connection in
+            let (depth, oldest) = try connection.prepare("SELECT count(*), min(created_at) FROM deliveries WHERE state IN ('pending', 'retrying')")
+                .firstRow { (Int($0.integer(0)), $0.optionalInteger(1)) } ?? (0, nil)
+            var byDestination: [String: [String: Int]] = [:]
+            try connection.prepare("SELECT destination, state, count(*) FROM deliveries GROUP BY destination, state").forEachRow { row in
+                byDestination[row.text(0), default: [:]][row.text(1)] = Int(row.integer(2))
+            }
+            return QueueStatus(depth: depth, oldestPendingCreatedAt: oldest, byDestination: byDestination)
+        }
+    }
+
+    /// Unix ms of the earliest due delivery of `destination`; nil when none is scheduled. Blocking.
+    public func nextDueTime(destination: String) throws -> Int64? {
+        try read { connection in
+            try connection.prepare("SELECT min(next_attempt_at) FROM deliveries WHERE destination = ? AND next_attempt_at IS NOT NULL")
+                .bind(.text(destination))
+                .firstRow { $0.optionalInteger(0) } ?? nil
+        }
+    }
+}
