@@ -1,0 +1,62 @@
+import Foundation
+import HookrelayTestSupport
+import Testing
+
+/// `hookrelay check` and `hookrelay sign`, run as the real executable.
+@Suite("hookrelay check and sign")
+struct CommandLineCheckTests {
+    @Test("check relay.conf.example exits 0 and prints the routing table")
+    func checkExample() async throws {
+        let example = ProcessSupport.repositoryRoot + "/relay.conf.example"
+        let (status, output) = try await RelayProcess.run(["check", "--config", example])
+        #expect(status == 0, "output: \(output)")
+        #expect(output.contains("mailgun"))
+        #expect(output.contains("http://127.0.0.1:9090/bin/demo"))
+    }
+
+    @Test("check refuses 4 URLs for one event type with exit 2 and says why")
+    func checkTooManyURLs() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var body = ""
+        for n in 1...4 {
+            body += "[[destination]]\nname = \"d\(n)\"\nurl = \"http://127.0.0.1:9/\(n)\"\n\n"
+        }
+        body += "[[route]]\nsource = \"mailgun\"\nevents = [\"delivered\"]\nto = [\"d1\", \"d2\", \"d3\", \"d4\"]\n"
+        let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
+        let (status, output) = try await RelayProcess.run(["check", "--config", path])
+        #expect(status == 2)
+        #expect(output.contains("relay.conf"), "names the file: \(output)")
+        #expect(output.contains("max_urls_per_event"), "says why: \(output)")
+        #expect(output.contains("route[1]"), "names the key: \(output)")
+    }
+
+    @Test("a bad duration is exit 2 with file, line and key")
+    func badDuration() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let body = "[[destination]]\nname = \"d\"\nurl = \"http://127.0.0.1:9/\"\ntimeout = \"ten seconds\"\n\n[[route]]\nsource = \"mailgun\"\nevents = [\"*\"]\nto = [\"d\"]\n"
+        let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
+        let (status, output) = try await RelayProcess.run(["serve", "--config", path])
+        #expect(status == 2)
+        #expect(output.contains("relay.conf:"), "file and line: \(output)")
+        #expect(output.contains("timeout"), "key: \(output)")
+    }
+
+    @Test("bad usage exits 2")
+    func badUsage() async throws {
+        #expect(try await RelayProcess.run(["serve", "--no-such-flag"]).status == 2)
+        #expect(try await RelayProcess.run(["sign"]).status == 2)
+    }
+
+    @Test("sign prints a Mailgun signature block that Python's hmac agrees with")
+    func sign() async throws {
+        let (status, output) = try await RelayProcess.run(["sign", "--key", "key-123", "--timestamp", "1700000000", "--token", "tok"])
+        #expect(status == 0)
+        let block = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: String])
+        #expect(block["timestamp"] == "1700000000")
+        #expect(block["token"] == "tok")
+        // python3 -c 'import hmac,hashlib;print(hmac.new(b"key-123",b"1700000000tok",hashlib.sha256).hexdigest())'
+        #expect(block["signature"] == "dfb94091357334edbfc50f5bf10fdf283f90b7aba53353cd89fa342162332019")
+    }
+}
