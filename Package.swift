@@ -92,7 +92,15 @@ let package = Package(
         ),
         .testTarget(name: "HookrelayCoreTests", dependencies: ["HookrelayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "HookrelayConfigTests", dependencies: ["HookrelayConfig", "HookrelayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "HookrelayCurlTests", dependencies: ["HookrelayCurl", "HookrelayCore", "HookrelayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HookrelayCurlTests",
+            dependencies: [
+                "HookrelayCurl", "HookrelayCore", "HookrelayHTTP", "HookrelayTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HookrelayIntegrationTests",
             dependencies: [

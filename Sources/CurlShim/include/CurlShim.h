@@ -11,5 +11,6 @@ CURLcode hr_easy_setopt_write_callback(CURL *handle, size_t (*callback)(char *, 
 CURLcode hr_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode hr_easy_getinfo_double(CURL *handle, CURLINFO info, double *value);
 CURLcode hr_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
+CURLcode hr_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
 CURLMcode hr_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 #endif
