@@ -19,8 +19,11 @@ final class IngestResponder: HTTPResponder {
     private let logger: Logger
     private let metrics: RelayMetrics
     private let retryAfterSeconds = "5"
+    private let onAccepted: @Sendable () -> Void
 
-    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger) {
+    /// `onAccepted` runs after a commit that added deliveries (the scheduler's wake-up).
+    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, onAccepted: @escaping @Sendable () -> Void) {
+        self.onAccepted = onAccepted
         var sources: [String: Source] = [:]
         for source in config.sources {
             sources[source.path] = Source(config: source, verifier: SourceVerifier(source: source))
@@ -69,10 +72,12 @@ final class IngestResponder: HTTPResponder {
         let logger = self.logger
         let metrics = self.metrics
         let retryAfter = retryAfterSeconds
+        let onAccepted = self.onAccepted
         store.accept(accept) { result in
             let quotedID = JSONText.quote(event.id)
             switch result {
             case .success(.accepted(let count)):
+                onAccepted()
                 metrics.received(source: name, outcome: "accepted")
                 logger.info("event accepted", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)", "deliveries": "\(count)"])
                 completion(.json(200, #"{"status":"accepted","id":\#(quotedID)}"#))

@@ -1,4 +1,6 @@
 public import HookrelayCore
+import Foundation
+import HookrelayCurl
 import HookrelayHTTP
 public import HookrelayStore
 public import Logging
@@ -16,6 +18,8 @@ public final class Relay: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let ingest: HTTPServer
     private let admin: HTTPServer
+    private let engine: CurlEngine
+    private let scheduler: DeliveryScheduler
     private let addresses = Mutex<(ingest: SocketAddress, admin: SocketAddress)?>(nil)
 
     /// Opens the store; nothing listens until `start()`.
@@ -24,14 +28,17 @@ public final class Relay: Sendable {
         self.logger = logger
         store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
         group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        engine = try CurlEngine()
+        let scheduler = DeliveryScheduler(config: config, store: store, engine: engine, metrics: metrics, logger: logger)
+        self.scheduler = scheduler
         ingest = HTTPServer(
             name: "ingest", group: group,
-            responder: IngestResponder(config: config, store: store, metrics: metrics, logger: logger),
+            responder: IngestResponder(config: config, store: store, metrics: metrics, logger: logger, onAccepted: { scheduler.wake() }),
             maxBody: config.server.maxBody, idleTimeout: config.server.idleTimeout
         )
         admin = HTTPServer(
             name: "admin", group: group,
-            responder: AdminResponder(store: store, metrics: metrics, adminToken: config.server.adminToken),
+            responder: AdminResponder(config: config, store: store, metrics: metrics, logger: logger, onReplay: { scheduler.wake() }),
             maxBody: 1 << 20, idleTimeout: config.server.idleTimeout
         )
     }
@@ -40,6 +47,11 @@ public final class Relay: Sendable {
     @discardableResult
     public func start() async throws -> (ingest: SocketAddress, admin: SocketAddress) {
         let server = config.server
+        engine.start()
+        scheduler.start()
+        if store.recoveredInFlight > 0 {
+            logger.notice("deliveries in flight at the last stop are due again", metadata: ["count": "\(store.recoveredInFlight)"])
+        }
         let adminAddress = try await admin.start(host: server.adminListen.host, port: server.adminListen.port)
         let ingestAddress = try await ingest.start(host: server.listen.host, port: server.listen.port)
         addresses.withLock { $0 = (ingestAddress, adminAddress) }
@@ -53,10 +65,18 @@ public final class Relay: Sendable {
         return (ingestAddress, adminAddress)
     }
 
-    /// Stops taking events, lets requests in hand finish (bounded by `grace`), commits what
-    /// the store has queued, and closes it.
+    /// Stops taking events, lets requests in hand and attempts in flight finish (each bounded
+    /// by `grace`), leaves unfinished deliveries due in the store, and closes it.
     public func stop(grace: Duration = .seconds(10)) async {
         await ingest.stop(grace: grace)
+        // Blocking: waits for attempts in progress, then for their outcomes to be stored.
+        let scheduler = self.scheduler
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                scheduler.stop(grace: grace)
+                continuation.resume()
+            }
+        }
         await admin.stop(grace: .seconds(1))
         store.close()
         try? await group.shutdownGracefully()

@@ -43,11 +43,11 @@ public final class SinkServer: Sendable {
         self.port = port
     }
 
-    /// Starts a sink on 127.0.0.1 with a free port.
-    public static func start(_ behavior: Behavior = .status(200)) async throws -> SinkServer {
+    /// Starts a sink on 127.0.0.1, on `port` or a free one.
+    public static func start(_ behavior: Behavior = .status(200), port: Int = 0) async throws -> SinkServer {
         let recorder = Recorder(behavior)
         let server = HTTPServer(name: "sink", group: MultiThreadedEventLoopGroup.singleton, responder: recorder, maxBody: 16 << 20, idleTimeout: .seconds(60))
-        let address = try await server.start(host: "127.0.0.1", port: 0)
+        let address = try await server.start(host: "127.0.0.1", port: port)
         return SinkServer(server: server, recorder: recorder, port: address.port ?? 0)
     }
 

@@ -61,9 +61,14 @@ final class RelayHarness: Sendable {
         """
     }
 
-    init(server: String = "", extra: String = "") async throws {
+    convenience init(server: String = "", extra: String = "") async throws {
+        try await self.init(configText: { Self.configText(dataDirectory: $0, server: server, extra: extra) })
+    }
+
+    /// A relay on a config of the test's own: `configText` gets the data directory to use.
+    init(configText: (String) -> String) async throws {
         directory = try TemporaryDirectory()
-        let text = Self.configText(dataDirectory: directory.file("data"), server: server, extra: extra)
+        let text = configText(directory.file("data"))
         let loaded = try RelayConfigLoader.load(text: text, path: directory.file("relay.conf"), environment: [:])
         var logger = Logger(label: "hookrelay-test")
         logger.logLevel = .critical
@@ -89,7 +94,31 @@ final class RelayHarness: Sendable {
 
 /// Runs `body` against a fresh relay and always stops it.
 func withRelay(server: String = "", extra: String = "", _ body: (RelayHarness) async throws -> Void) async throws {
-    let harness = try await RelayHarness(server: server, extra: extra)
+    try await withRelay(harness: RelayHarness(server: server, extra: extra), body)
+}
+
+/// Runs `body` against a relay on the test's own config (sources, destinations, routes after `[server]`).
+func withRelay(config: String, _ body: (RelayHarness) async throws -> Void) async throws {
+    let harness = try await RelayHarness { dataDirectory in
+        """
+        [server]
+        listen = "127.0.0.1:0"
+        admin_listen = "127.0.0.1:0"
+        data_dir = "\(dataDirectory)"
+
+        [[source]]
+        name = "mailgun"
+        path = "/webhooks/mailgun"
+        verify = "mailgun"
+        keys = ["\(RelayHarness.signingKey)"]
+
+        \(config)
+        """
+    }
+    try await withRelay(harness: harness, body)
+}
+
+private func withRelay(harness: RelayHarness, _ body: (RelayHarness) async throws -> Void) async throws {
     do {
         try await body(harness)
     } catch {

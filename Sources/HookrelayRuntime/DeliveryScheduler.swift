@@ -1,0 +1,250 @@
+import Foundation
+import HookrelayCore
+import HookrelayCurl
+import HookrelayStore
+import Logging
+
+/// Moves due deliveries from the store to the curl engine and their outcomes back (SPEC §6).
+///
+/// One dedicated thread claims due work per destination in small batches — never more than
+/// the destination's free `max_in_flight` slots and what its `rate` allows — so a backlog of
+/// millions stays on disk. Each completion goes through `DeliveryStateMachine` (delivered,
+/// rejected, retry at T, dead) and is stored, with a failure-log record when it failed.
+///
+/// `@unchecked Sendable`: all mutable state is guarded by `condition`.
+final class DeliveryScheduler: @unchecked Sendable {
+    private struct Lane {
+        let destination: DestinationConfig
+        let builder: DeliveryRequestBuilder
+        let policy: DeliveryPolicy
+        var limiter: RateLimiter
+        var inFlight = 0
+    }
+
+    private let store: EventStore
+    private let engine: CurlEngine
+    private let metrics: RelayMetrics
+    private let logger: Logger
+    private let config: RelayConfig
+    private let pollInterval: Duration
+    private let condition = NSCondition()
+    private var lanes: [String: Lane] = [:]
+    private var order: [String] = []
+    private var woken = false
+    private var stopping = false
+    private var loopEnded = false
+    private var lastPurge: Int64 = 0
+    private var thread: Thread?
+
+    init(config: RelayConfig, store: EventStore, engine: CurlEngine, metrics: RelayMetrics, logger: Logger, pollInterval: Duration = .seconds(1)) {
+        self.config = config
+        self.store = store
+        self.engine = engine
+        self.metrics = metrics
+        self.logger = logger
+        self.pollInterval = pollInterval
+        let now = Self.nowMillis()
+        for destination in config.destinations {
+            lanes[destination.name] = Lane(
+                destination: destination, builder: DeliveryRequestBuilder(destination: destination),
+                policy: DeliveryPolicy(destination: destination), limiter: RateLimiter(rate: destination.rate, now: now)
+            )
+            order.append(destination.name)
+        }
+    }
+
+    func start() {
+        let thread = Thread { [self] in runLoop() }
+        thread.name = "hookrelay-scheduler"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// New work may be due (an accept, a replay): look now instead of at the next poll.
+    func wake() {
+        condition.lock()
+        woken = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Attempts on the wire.
+    var inFlight: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return lanes.values.reduce(0) { $0 + $1.inFlight }
+    }
+
+    /// Stops claiming, lets attempts in progress finish for up to `grace`, aborts the rest
+    /// (they stay in the store, due again at once) and waits until every outcome is stored.
+    /// Blocking.
+    func stop(grace: Duration) {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !loopEnded && thread != nil { condition.wait() }
+        condition.unlock()
+        engine.stop(grace: grace)
+        // Completions (stored outcomes, or releases of cancelled attempts) commit shortly after.
+        let deadline = Date().addingTimeInterval(5)
+        condition.lock()
+        while lanes.values.contains(where: { $0.inFlight > 0 }) && Date() < deadline {
+            _ = condition.wait(until: deadline)
+        }
+        condition.unlock()
+    }
+
+    // MARK: - The loop
+
+    private func runLoop() {
+        while true {
+            condition.lock()
+            if stopping {
+                loopEnded = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            woken = false
+            condition.unlock()
+
+            let now = Self.nowMillis()
+            var wakeAt = now + pollInterval.milliseconds
+            for name in order {
+                wakeAt = min(wakeAt, dispatchDue(destination: name, now: now))
+            }
+            purgeIfDue(now: now)
+
+            condition.lock()
+            while !woken && !stopping {
+                let waitMillis = wakeAt - Self.nowMillis()
+                if waitMillis <= 0 { break }
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(waitMillis) / 1000))
+            }
+            condition.unlock()
+        }
+    }
+
+    /// Claims and sends what is due for one destination; returns when to look at it again.
+    private func dispatchDue(destination name: String, now: Int64) -> Int64 {
+        condition.lock()
+        guard var lane = lanes[name] else {
+            condition.unlock()
+            return Int64.max
+        }
+        let free = lane.destination.maxInFlight - lane.inFlight
+        let allowed = lane.limiter.available(wanted: max(0, free), now: now)
+        let nextToken = lane.limiter.nextAvailable(now: now)
+        condition.unlock()
+
+        guard allowed > 0 else {
+            // Full: a completion wakes us. Rate-limited: look again when a token is back.
+            return free <= 0 ? Int64.max : nextToken
+        }
+        let claimed = claim(destination: name, now: now, limit: allowed)
+        if claimed.isEmpty {
+            let nextDue = (try? store.nextDueTime(destination: name)) ?? nil
+            return nextDue ?? Int64.max
+        }
+        condition.lock()
+        lane = lanes[name]!
+        lane.limiter.take(claimed.count, now: now)
+        lane.inFlight += claimed.count
+        lanes[name] = lane
+        condition.unlock()
+        for delivery in claimed {
+            send(delivery, lane: lane, now: now)
+        }
+        // A full batch means more may be due right away.
+        return claimed.count == allowed ? now : now + pollInterval.milliseconds
+    }
+
+    private func claim(destination: String, now: Int64, limit: Int) -> [ClaimedDelivery] {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = ResultBox<[ClaimedDelivery]>()
+        store.claimDue(destination: destination, now: now, limit: limit) { result in
+            box.value = result
+            semaphore.signal()
+        }
+        semaphore.wait()
+        switch box.value {
+        case .success(let deliveries):
+            return deliveries
+        case .failure(let error):
+            logger.error("cannot claim deliveries", metadata: ["destination": "\(destination)", "error": "\(error)"])
+            return []
+        case nil:
+            return []
+        }
+    }
+
+    private func send(_ delivery: ClaimedDelivery, lane: Lane, now: Int64) {
+        var machine = DeliveryStateMachine(policy: lane.policy, attempts: delivery.attempts, dueAt: now)
+        guard case .send(let attempt) = machine.start(now: now) else { return }
+        let request = lane.builder.request(url: delivery.url, eventID: delivery.eventID, attempt: attempt, body: delivery.body, contentType: delivery.contentType)
+        let started = machine
+        engine.send(request) { [self] result in
+            complete(delivery, attempt: attempt, machine: started, result: result)
+        }
+    }
+
+    private func complete(_ delivery: ClaimedDelivery, attempt: Int, machine: DeliveryStateMachine, result: AttemptResult) {
+        let now = Self.nowMillis()
+        if result.transportError?.kind == .cancelled {
+            metrics.attempt(destination: delivery.destination, outcome: "cancelled", latency: result.latency)
+            store.release(deliveryIDs: [delivery.id], dueAt: now) { [self] _ in finished(delivery.destination) }
+            return
+        }
+        var machine = machine
+        let decision = machine.finish(result, now: now)
+        let nextAttempt: Int64? = if case .retry(let at) = decision { at } else { nil }
+        let record = AttemptRecord(
+            deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType, destination: delivery.destination,
+            url: delivery.url, attempt: attempt, state: decision.state, nextAttemptAt: nextAttempt, status: result.status,
+            error: decision == .delivered ? nil : result.errorKind, message: result.transportError?.message,
+            response: result.responseSnippet, replays: delivery.replays, time: now, isFailure: decision.isFailure
+        )
+        metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: result.latency)
+        if decision.isFailure {
+            logger.warning("delivery attempt failed", metadata: [
+                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(delivery.url)",
+                "attempt": "\(attempt)", "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.errorKind)",
+                "next": "\(nextAttempt.map { "in \(($0 - now) / 1000)s" } ?? decision.state)",
+            ])
+        }
+        store.record(record) { [self] outcome in
+            if case .failure(let error) = outcome {
+                // The delivery stays claimed; the next start makes it due again (at-least-once).
+                logger.error("cannot store an attempt's outcome", metadata: ["event_id": "\(delivery.eventID)", "error": "\(error)"])
+            }
+            finished(delivery.destination)
+        }
+    }
+
+    private func finished(_ destination: String) {
+        condition.lock()
+        lanes[destination]?.inFlight -= 1
+        woken = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func purgeIfDue(now: Int64) {
+        guard now - lastPurge >= 60_000 else { return }
+        lastPurge = now
+        store.purge(now: now, dedupWindow: config.server.dedupWindow, failureRetention: config.server.failureLogRetention) { [logger] result in
+            if case .failure(let error) = result { logger.error("purge failed", metadata: ["error": "\(error)"]) }
+        }
+    }
+
+    static func nowMillis() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}
+
+/// A value handed from a completion to a waiting thread (the semaphore orders the accesses).
+///
+/// `@unchecked Sendable`: written before `signal()`, read after `wait()`.
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    var value: Result<T, StoreUnavailable>?
+}

@@ -1,0 +1,196 @@
+import Foundation
+import HookrelayCore
+import HookrelayStore
+import HookrelayTestSupport
+import Testing
+
+/// Delivery end to end (SPEC §6): a real relay, real loopback sinks, retry schedules in
+/// milliseconds from config.
+@Suite("Delivery")
+struct DeliveryTests {
+    /// A destination block for `url`, with a fast schedule unless told otherwise.
+    static func destination(_ name: String, _ url: String, retry: String = #"["100ms", "200ms"]"#, extra: String = "") -> String {
+        """
+        [[destination]]
+        name = "\(name)"
+        url = "\(url)"
+        retry = \(retry)
+        \(extra)
+
+        """
+    }
+
+    static func route(_ to: [String], events: String = #"["*"]"#, domains: String? = nil) -> String {
+        """
+        [[route]]
+        source = "mailgun"
+        events = \(events)
+        \(domains.map { "domains = \($0)" } ?? "")
+        to = [\(to.map { "\"\($0)\"" }.joined(separator: ", "))]
+
+        """
+    }
+
+    /// Waits until every delivery of `eventID` is in a finished state; returns the record.
+    static func settled(_ relay: RelayHarness, _ eventID: String, timeout: Duration = .seconds(10)) async throws -> EventRecord {
+        var record: EventRecord?
+        await Polling.until(timeout: timeout) {
+            record = try? relay.relay.store.eventRecord(id: eventID)
+            return record.map { !$0.deliveries.isEmpty && $0.deliveries.allSatisfy { ["delivered", "rejected", "dead"].contains($0.state) } } ?? false
+        }
+        return try #require(record)
+    }
+
+    @Test("one 500, then 200: delivered on the 2nd attempt, with one failure record")
+    func deliveredAfterOneFailure() async throws {
+        let sink = try await SinkServer.start(.sequence([500, 200]))
+        defer { Task { await sink.stop() } }
+        try await withRelay(config: Self.destination("crm", sink.url()) + Self.route(["crm"])) { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-retry-1")).status == 200)
+            let record = try await Self.settled(relay, "evt-retry-1")
+            #expect(record.deliveries.map(\.state) == ["delivered"])
+            #expect(record.deliveries.first?.attempts == 2)
+            #expect(sink.requests.map { $0.header("X-Hookrelay-Attempt") } == ["1", "2"])
+            let failures = try relay.relay.store.failures(FailureQuery())
+            #expect(failures.count == 1)
+            let failure = try #require(failures.first)
+            #expect(failure.attempt == 1)
+            #expect(failure.status == 500)
+            #expect(failure.error == "http")
+            #expect(failure.response.contains("500"))
+            #expect(failure.nextAttempt != nil)
+        }
+    }
+
+    @Test("always 500: exactly 1 + len(retry) attempts, then dead")
+    func deadAfterSchedule() async throws {
+        let sink = try await SinkServer.start(.status(500))
+        defer { Task { await sink.stop() } }
+        let config = Self.destination("crm", sink.url(), retry: #"["50ms", "50ms", "100ms"]"#) + Self.route(["crm"])
+        try await withRelay(config: config) { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-dead")).status == 200)
+            let record = try await Self.settled(relay, "evt-dead")
+            #expect(record.deliveries.first?.state == "dead")
+            #expect(record.deliveries.first?.attempts == 4)
+            #expect(sink.requests.count == 4)
+            let failures = try relay.relay.store.failures(FailureQuery()).sorted { $0.attempt < $1.attempt }
+            #expect(failures.map(\.attempt) == [1, 2, 3, 4])
+            #expect(failures.last?.nextAttempt == nil, "the last failure says dead")
+            #expect(failures.dropLast().allSatisfy { $0.nextAttempt != nil })
+        }
+    }
+
+    @Test("406: one attempt, rejected, never retried")
+    func rejected() async throws {
+        let sink = try await SinkServer.start(.status(406))
+        defer { Task { await sink.stop() } }
+        try await withRelay(config: Self.destination("crm", sink.url()) + Self.route(["crm"])) { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-406")).status == 200)
+            let record = try await Self.settled(relay, "evt-406")
+            #expect(record.deliveries.first?.state == "rejected")
+            #expect(record.deliveries.first?.attempts == 1)
+            #expect(record.deliveries.first?.lastStatus == 406)
+            #expect(sink.requests.count == 1)
+            #expect(try relay.relay.store.failures(FailureQuery()).first?.nextAttempt == nil)
+        }
+    }
+
+    @Test("connection refused: a failure record with an error kind and no status")
+    func connectionRefused() async throws {
+        let port = try await SinkServer.refusingPort()
+        let config = Self.destination("crm", "http://127.0.0.1:\(port)/hook", retry: "[]") + Self.route(["crm"])
+        try await withRelay(config: config) { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-refused")).status == 200)
+            let record = try await Self.settled(relay, "evt-refused")
+            #expect(record.deliveries.first?.state == "dead")
+            let failure = try #require(try relay.relay.store.failures(FailureQuery()).first)
+            #expect(failure.status == nil)
+            #expect(failure.error == "connect")
+        }
+    }
+
+    @Test("a hanging destination times out per attempt")
+    func timeout() async throws {
+        let sink = try await SinkServer.start(.hang)
+        defer { Task { await sink.stop() } }
+        let config = Self.destination("slow", sink.url(), retry: "[]", extra: #"timeout = "300ms""#) + Self.route(["slow"])
+        try await withRelay(config: config) { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-hang")).status == 200)
+            _ = try await Self.settled(relay, "evt-hang")
+            let failure = try #require(try relay.relay.store.failures(FailureQuery()).first)
+            #expect(failure.error == "timeout")
+            #expect(failure.status == nil)
+        }
+    }
+
+    @Test("one event to 3 destinations: each gets it once, passthrough bytes and headers intact")
+    func fanOutToThree() async throws {
+        let sinks = [try await SinkServer.start(), try await SinkServer.start(), try await SinkServer.start()]
+        defer { Task { for sink in sinks { await sink.stop() } } }
+        var config = ""
+        for (index, sink) in sinks.enumerated() {
+            config += Self.destination("d\(index)", sink.url("/in/\(index)"), extra: #"headers = { "X-Partner" = "p\#(index)" }"#)
+        }
+        config += Self.route(["d0", "d1", "d2"])
+        try await withRelay(config: config) { relay in
+            let request = relay.mailgun.json(id: "evt-fan")
+            #expect(try await relay.send(request).status == 200)
+            let record = try await Self.settled(relay, "evt-fan")
+            #expect(record.deliveries.allSatisfy { $0.state == "delivered" })
+            for (index, sink) in sinks.enumerated() {
+                let received = try #require(sink.requests.first)
+                #expect(sink.requests.count == 1)
+                #expect(received.path == "/in/\(index)")
+                #expect(received.body == request.body, "passthrough keeps the original bytes")
+                #expect(received.header("Content-Type") == "application/json")
+                #expect(received.header("User-Agent") == "hookrelay/\(HookrelayVersion.current)")
+                #expect(received.header("X-Hookrelay-Event-Id") == "evt-fan")
+                #expect(received.header("X-Hookrelay-Attempt") == "1")
+                #expect(received.header("X-Partner") == "p\(index)")
+            }
+        }
+    }
+
+    @Test("the same URL from an account-level and a domain-level route is delivered once")
+    func sameURLOnce() async throws {
+        let sink = try await SinkServer.start()
+        defer { Task { await sink.stop() } }
+        let config = Self.destination("crm", sink.url()) + Self.destination("crm-domain", sink.url())
+            + Self.route(["crm"]) + Self.route(["crm-domain"], events: #"["failed"]"#, domains: #"["mg.example.com"]"#)
+        try await withRelay(config: config) { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-once", event: "failed", domain: "mg.example.com")).status == 200)
+            _ = try await Self.settled(relay, "evt-once")
+            #expect(sink.requests.count == 1)
+        }
+    }
+
+    @Test("a duplicate event is not delivered again")
+    func duplicateNotDelivered() async throws {
+        let sink = try await SinkServer.start()
+        defer { Task { await sink.stop() } }
+        try await withRelay(config: Self.destination("crm", sink.url()) + Self.route(["crm"])) { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-twice")).status == 200)
+            _ = try await Self.settled(relay, "evt-twice")
+            let again = try await relay.send(relay.mailgun.json(id: "evt-twice"))
+            #expect(again.json["status"] as? String == "duplicate")
+            // A third, different event is delivered after the duplicate: once it arrives, the duplicate would have too.
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-after")).status == 200)
+            _ = try await Self.settled(relay, "evt-after")
+            #expect(sink.requests.compactMap { $0.header("X-Hookrelay-Event-Id") } == ["evt-twice", "evt-after"])
+        }
+    }
+
+    @Test("503 with Retry-After waits at least that long")
+    func retryAfter() async throws {
+        let sink = try await SinkServer.start(.status(503, headers: [HeaderField(name: "Retry-After", value: "2")]))
+        defer { Task { await sink.stop() } }
+        try await withRelay(config: Self.destination("crm", sink.url(), retry: #"["50ms"]"#) + Self.route(["crm"])) { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-503")).status == 200)
+            var failure: FailureRecord?
+            await Polling.until { failure = try? relay.relay.store.failures(FailureQuery()).first; return failure != nil }
+            let first = try #require(failure)
+            let next = try #require(first.nextAttempt)
+            #expect(next - first.time >= 2000)
+        }
+    }
+}
