@@ -1,9 +1,9 @@
-import Foundation
 import HookrelayCore
-import HookrelayStore
+public import HookrelayStore
 
 /// The JSON shapes of the admin API (SPEC §7), written by hand: small, fixed, and stable.
-enum AdminJSON {
+/// `hookrelay failures --json` prints the same text as `GET /admin/api/failures`.
+public enum AdminJSON {
     /// `{"id","event","received","deliveries":[{"destination","url","state","attempts","last_status","last_error"}]}`
     static func event(_ record: EventRecord) -> String {
         let deliveries = record.deliveries.map { delivery in
@@ -20,9 +20,35 @@ enum AdminJSON {
             """
     }
 
-    /// RFC 3339 UTC with milliseconds.
-    static func timestamp(_ millis: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(millis) / 1000)
-        return date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted)) 
+    /// The failure log as a JSON array, in the order given (newest first from the store), one
+    /// record per line.
+    public static func failures(_ records: [FailureRecord]) -> String {
+        guard !records.isEmpty else { return "[]" }
+        return "[\n" + records.map(failure).joined(separator: ",\n") + "\n]"
+    }
+
+    /// One failed attempt:
+    /// `{"time","event_id","event","destination","url","attempt","status","error","response","next_attempt"}`.
+    /// `status` is null when no HTTP answer came; `next_attempt` is null when the delivery is
+    /// dead or was rejected.
+    public static func failure(_ record: FailureRecord) -> String {
+        """
+        {"time":\(JSONText.quote(timestamp(record.time))),"event_id":\(JSONText.quote(record.eventID)),\
+        "event":\(JSONText.quote(record.eventType)),"destination":\(JSONText.quote(record.destination)),\
+        "url":\(JSONText.quote(record.url)),"attempt":\(record.attempt),\
+        "status":\(record.status.map(String.init) ?? "null"),"error":\(JSONText.quote(record.error)),\
+        "response":\(JSONText.quote(record.response)),\
+        "next_attempt":\(record.nextAttempt.map { JSONText.quote(timestamp($0)) } ?? "null")}
+        """
+    }
+
+    /// `{"replayed":N}`
+    static func replayed(_ count: Int) -> String {
+        #"{"replayed":\#(count)}"#
+    }
+
+    /// RFC 3339 UTC with milliseconds (`2024-05-01T12:00:00.123Z`).
+    public static func timestamp(_ millis: Int64) -> String {
+        AdminTime.rfc3339(millis)
     }
 }

@@ -2,32 +2,52 @@ import Foundation
 import HookrelayCore
 import HookrelayHTTP
 import HookrelayStore
+import Logging
 
-/// The admin listener: health and readiness probes now; the operator's API, metrics and
-/// page as they land. When `admin_token` is set, everything but the probes needs
+/// The admin listener (SPEC §7): probes, `/metrics`, the operator's JSON API, the `/admin`
+/// page and the request bin. When `admin_token` is set, everything but the probes needs
 /// `Authorization: Bearer <token>`.
+///
+/// Store reads block (SQLite), so they run on a serial dispatch queue of their own, never on
+/// the NIO event loop that called `respond`; writes (replay) go through the store's writer.
 final class AdminResponder: HTTPResponder {
+    /// Most failure records one `GET /admin/api/failures` returns.
+    static let maxFailureLimit = 1000
+    static let defaultFailureLimit = 100
+
+    private let config: RelayConfig
     private let store: EventStore
     private let metrics: RelayMetrics
+    private let logger: Logger
     private let adminToken: [UInt8]?
+    private let onReplay: @Sendable () -> Void
+    private let destinationNames: Set<String>
+    private let bins = AdminRequestBin()
+    private let reads = DispatchQueue(label: "hookrelay-admin-reads", qos: .utility)
 
-    init(store: EventStore, metrics: RelayMetrics, adminToken: String?) {
+    /// `onReplay` runs after a replay re-queued at least one delivery (the scheduler's wake-up,
+    /// so replayed deliveries go out at once instead of at the next poll).
+    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, onReplay: @escaping @Sendable () -> Void) {
+        self.config = config
         self.store = store
         self.metrics = metrics
-        self.adminToken = adminToken.map { Array($0.utf8) }
+        self.logger = logger
+        self.adminToken = config.server.adminToken.map { Array($0.utf8) }
+        self.onReplay = onReplay
+        destinationNames = Set(config.destinations.map(\.name))
     }
 
     func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let path = request.path
         switch path {
         case "/healthz":
+            guard allow(request, "GET", completion) else { return }
             completion(.text(200, "ok\n"))
             return
         case "/readyz":
-            // A read on the store blocks: keep it off the event loop.
-            let store = self.store
-            Task.detached {
-                completion(store.isReady() ? .text(200, "ready\n") : .text(503, "store unavailable\n"))
+            guard allow(request, "GET", completion) else { return }
+            read(completion) { store in
+                store.isReady() ? .text(200, "ready\n") : .text(503, "store unavailable\n")
             }
             return
         default:
@@ -37,31 +57,237 @@ final class AdminResponder: HTTPResponder {
             completion(.error(401, "admin_token required", headers: [HeaderField(name: "WWW-Authenticate", value: "Bearer")]))
             return
         }
-        switch (request.method, path) {
-        case ("GET", _) where path.hasPrefix("/admin/api/events/"):
-            let id = String(path.dropFirst("/admin/api/events/".count)).removingPercentEncoding ?? ""
-            let store = self.store
-            Task.detached {
-                do {
-                    guard let record = try store.eventRecord(id: id) else {
-                        completion(.error(404, "no event with id \(id)"))
-                        return
-                    }
-                    completion(.json(200, AdminJSON.event(record)))
-                } catch {
-                    completion(.error(503, "store unavailable: \(error)"))
-                }
-            }
-        case ("GET", "/metrics"):
-            completion(.text(200, metrics.render(queueDepth: store.writeQueueDepth), contentType: "text/plain; version=0.0.4"))
+        switch path {
+        case "/metrics":
+            guard allow(request, "GET", completion) else { return }
+            metricsPage(completion)
+        case "/admin", "/admin/":
+            guard allow(request, "GET", completion) else { return }
+            adminPage(completion)
+        case "/admin/api/failures":
+            guard allow(request, "GET", completion) else { return }
+            failures(request, completion)
+        case "/admin/api/replay":
+            guard allow(request, "POST", completion) else { return }
+            replay(request, completion)
+        case _ where path.hasPrefix("/admin/api/events/") && path.count > "/admin/api/events/".count:
+            guard allow(request, "GET", completion) else { return }
+            event(path: path, completion)
+        case _ where path.hasPrefix("/bin/"):
+            bins.respond(to: request, completion: completion)
         default:
             completion(.error(404, "not found"))
         }
+    }
+
+    // MARK: - Routes
+
+    private func metricsPage(_ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let metrics = self.metrics
+        let names = config.destinations.map(\.name)
+        read(completion) { store in
+            let queue = try? store.queueStatus()
+            let text = metrics.render(queueDepth: store.writeQueueDepth, queue: queue, destinations: names)
+            return .text(200, text, contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+    }
+
+    private func adminPage(_ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let config = self.config
+        read(completion) { store in
+            let now = AdminTime.nowMillis()
+            let stats = try AdminStats.collect(store: store, config: config, now: now)
+            let failures = try store.failures(FailureQuery(limit: AdminPage.failureRows))
+            return .text(200, AdminPage.render(stats: stats, failures: failures), contentType: "text/html; charset=utf-8")
+        }
+    }
+
+    /// `GET /admin/api/failures?since=&destination=&limit=`
+    private func failures(_ request: HTTPRequest, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let query: FailureQuery
+        switch Self.failureQuery(request.query, now: AdminTime.nowMillis()) {
+        case .success(let parsed): query = parsed
+        case .failure(let problem):
+            completion(.error(400, problem.message))
+            return
+        }
+        read(completion) { store in
+            .json(200, AdminJSON.failures(try store.failures(query)))
+        }
+    }
+
+    /// Reads `since`, `destination` and `limit` (default 100, at most 1000).
+    static func failureQuery(_ parameters: [String: String], now: Int64) -> Result<FailureQuery, AdminProblem> {
+        var query = FailureQuery(limit: defaultFailureLimit)
+        if let since = parameters["since"], !since.isEmpty {
+            guard let millis = AdminTime.since(since, now: now) else {
+                return .failure(AdminProblem("since: expected a duration (\"1h\"), an RFC 3339 time or Unix seconds, got \"\(since)\""))
+            }
+            query.since = millis
+        }
+        if let destination = parameters["destination"], !destination.isEmpty {
+            query.destination = destination
+        }
+        if let limit = parameters["limit"], !limit.isEmpty {
+            guard let value = Int(limit), value >= 1 else {
+                return .failure(AdminProblem("limit: expected a whole number from 1 to \(maxFailureLimit), got \"\(limit)\""))
+            }
+            query.limit = min(value, maxFailureLimit)
+        }
+        return .success(query)
+    }
+
+    /// `POST /admin/api/replay` with `{"event_id":…}` or `{"destination":…,"state":"dead","since":…}`.
+    private func replay(_ request: HTTPRequest, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let selection: ReplaySelection
+        switch AdminReplayRequest.parse(request.body, destinations: destinationNames, now: AdminTime.nowMillis()) {
+        case .success(let parsed): selection = parsed
+        case .failure(let problem):
+            completion(.error(400, problem.message))
+            return
+        }
+        let store = self.store
+        let logger = self.logger
+        let onReplay = self.onReplay
+        let replayNow: @Sendable () -> Void = {
+            store.replay(selection, now: AdminTime.nowMillis()) { result in
+                switch result {
+                case .success(let count):
+                    logger.notice("replay", metadata: ["selection": "\(AdminReplayRequest.describe(selection))", "replayed": "\(count)"])
+                    if count > 0 { onReplay() }
+                    completion(.json(200, AdminJSON.replayed(count)))
+                case .failure(let unavailable):
+                    logger.error("replay failed: store unavailable", metadata: ["reason": "\(unavailable)"])
+                    completion(.error(503, "store \(unavailable.reason.rawValue); retry later", headers: [HeaderField(name: "Retry-After", value: "5")]))
+                }
+            }
+        }
+        guard case .event(let id) = selection else {
+            replayNow()
+            return
+        }
+        // An unknown event id is a 404, not a silent {"replayed":0}.
+        reads.async {
+            do {
+                guard try store.eventRecord(id: id) != nil else {
+                    completion(.error(404, "no event with id \(id)"))
+                    return
+                }
+            } catch {
+                completion(.error(503, "store unavailable: \(error)"))
+                return
+            }
+            replayNow()
+        }
+    }
+
+    /// `GET /admin/api/events/{id}`
+    private func event(path: String, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let raw = String(path.dropFirst("/admin/api/events/".count))
+        let id = raw.removingPercentEncoding ?? raw
+        read(completion) { store in
+            guard let record = try store.eventRecord(id: id) else {
+                return .error(404, "no event with id \(id)")
+            }
+            return .json(200, AdminJSON.event(record))
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Runs a blocking store read off the event loop; a thrown error is a 503.
+    private func read(_ completion: @escaping @Sendable (HTTPResponse) -> Void, _ body: @escaping @Sendable (EventStore) throws -> HTTPResponse) {
+        let store = self.store
+        reads.async {
+            do {
+                completion(try body(store))
+            } catch {
+                completion(.error(503, "store unavailable: \(error)"))
+            }
+        }
+    }
+
+    /// True when the method fits; otherwise answers 405 with `Allow`.
+    private func allow(_ request: HTTPRequest, _ method: String, _ completion: @escaping @Sendable (HTTPResponse) -> Void) -> Bool {
+        guard request.method != method else { return true }
+        completion(.error(405, "use \(method)", headers: [HeaderField(name: "Allow", value: method)]))
+        return false
     }
 
     private func isAuthorized(_ request: HTTPRequest) -> Bool {
         guard let adminToken else { return true }
         guard let header = request.header("authorization"), header.hasPrefix("Bearer ") else { return false }
         return ConstantTime.equals(Array(header.dropFirst(7).utf8), adminToken)
+    }
+}
+
+/// Why an admin request is refused with 400.
+struct AdminProblem: Error, Sendable {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// The body of `POST /admin/api/replay`.
+enum AdminReplayRequest {
+    /// States a destination-wide replay may select. `pending` deliveries are already due.
+    static let replayableStates = ["dead", "rejected", "retrying", "delivered"]
+
+    static func parse(_ body: [UInt8], destinations: Set<String>, now: Int64) -> Result<ReplaySelection, AdminProblem> {
+        let usage = #"expected {"event_id":"…"} or {"destination":"…","state":"dead","since":"24h"}"#
+        guard !body.isEmpty,
+              let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        else { return .failure(AdminProblem("body must be a JSON object: \(usage)")) }
+        let known: Set<String> = ["event_id", "destination", "state", "since"]
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            return .failure(AdminProblem("unknown field \"\(unknown)\": \(usage)"))
+        }
+        let eventID = object["event_id"]
+        let destination = object["destination"]
+        switch (eventID, destination) {
+        case (.some, .some):
+            return .failure(AdminProblem("give event_id or destination, not both"))
+        case (.some(let value), nil):
+            guard let id = value as? String, !id.isEmpty else { return .failure(AdminProblem("event_id must be a non-empty string")) }
+            guard object["state"] == nil, object["since"] == nil else {
+                return .failure(AdminProblem("state and since go with destination, not with event_id"))
+            }
+            return .success(.event(id))
+        case (nil, .some(let value)):
+            guard let name = value as? String, !name.isEmpty else { return .failure(AdminProblem("destination must be a non-empty string")) }
+            guard destinations.contains(name) else {
+                return .failure(AdminProblem("unknown destination \"\(name)\"; configured: \(destinations.sorted().joined(separator: ", "))"))
+            }
+            guard let state = object["state"] as? String else {
+                return .failure(AdminProblem("state is required with destination (one of \(replayableStates.joined(separator: ", ")))"))
+            }
+            guard replayableStates.contains(state) else {
+                return .failure(AdminProblem("state must be one of \(replayableStates.joined(separator: ", ")), got \"\(state)\""))
+            }
+            var since: Int64?
+            switch object["since"] {
+            case nil, is NSNull:
+                since = nil
+            case let text as String:
+                guard let millis = AdminTime.since(text, now: now) else {
+                    return .failure(AdminProblem("since: expected a duration (\"24h\"), an RFC 3339 time or Unix seconds, got \"\(text)\""))
+                }
+                since = millis
+            case let number as NSNumber where number.doubleValue >= 0:
+                since = Int64(number.doubleValue * 1000)
+            default:
+                return .failure(AdminProblem("since must be a string (\"24h\", an RFC 3339 time) or Unix seconds"))
+            }
+            return .success(.destination(name, state: state, since: since))
+        case (nil, nil):
+            return .failure(AdminProblem("event_id or destination is required: \(usage)"))
+        }
+    }
+
+    static func describe(_ selection: ReplaySelection) -> String {
+        switch selection {
+        case .event(let id): return "event \(id)"
+        case .destination(let name, let state, let since):
+            return "destination \(name) state \(state)" + (since.map { " since \(AdminTime.rfc3339($0))" } ?? "")
+        }
     }
 }

@@ -10,7 +10,10 @@ struct HookrelayCommand: AsyncParsableCommand {
         commandName: "hookrelay",
         abstract: "A webhook fan-out relay: verify, deduplicate, store durably, deliver with retries.",
         version: HookrelayVersion.current,
-        subcommands: [ServeCommand.self, CheckCommand.self, SignCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckCommand.self, SignCommand.self,
+            FailuresCommand.self, ReplayCommand.self, StatsCommand.self,
+        ]
     )
 
     /// ArgumentParser exits 64 on usage errors; the spec says 2.

@@ -1,0 +1,110 @@
+import Foundation
+import HookrelayCore
+import HookrelayHTTP
+import Synchronization
+
+/// The admin listener's request bin (SPEC §7): `ANY /bin/{name}[/…]` records the request and
+/// answers 200; `GET /bin/{name}/inspect` shows the last 100 (HTML, or JSON with
+/// `?format=json`). The local stand-in for a temporary test URL. Memory is bounded: at most
+/// `maxBins` bins (the least recently used goes first), 100 requests each, bodies cut at 64 KiB.
+final class AdminRequestBin: Sendable {
+    static let perBin = 100
+    static let maxBins = 32
+    static let maxBody = 64 * 1024
+
+    struct Captured: Sendable {
+        var time: Int64
+        var method: String
+        var uri: String
+        var headers: [HeaderField]
+        var body: [UInt8]
+        var truncated: Bool
+    }
+
+    private struct State {
+        var bins: [String: [Captured]] = [:]
+        var lastUsed: [String: UInt64] = [:]
+        var clock: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let parts = request.path.dropFirst("/bin/".count).split(separator: "/", omittingEmptySubsequences: false)
+        guard let first = parts.first, Self.isValidName(first) else {
+            completion(.error(404, "a request bin is /bin/NAME (letters, digits, . _ -)"))
+            return
+        }
+        let name = String(first)
+        if parts.count == 2, parts[1] == "inspect", request.method == "GET" {
+            let requests = self.requests(name)
+            if request.query["format"] == "json" {
+                completion(.json(200, Self.json(requests)))
+            } else {
+                completion(.text(200, Self.html(name: name, requests), contentType: "text/html; charset=utf-8"))
+            }
+            return
+        }
+        record(name, request)
+        completion(.json(200, #"{"status":"ok","bin":\#(JSONText.quote(name))}"#))
+    }
+
+    /// The bin's requests, newest first.
+    func requests(_ name: String) -> [Captured] {
+        state.withLock { Array(($0.bins[name] ?? []).reversed()) }
+    }
+
+    private func record(_ name: String, _ request: HTTPRequest) {
+        let captured = Captured(
+            time: AdminTime.nowMillis(), method: request.method, uri: request.uri, headers: request.headers,
+            body: Array(request.body.prefix(Self.maxBody)), truncated: request.body.count > Self.maxBody
+        )
+        state.withLock { state in
+            if state.bins[name] == nil, state.bins.count >= Self.maxBins,
+               let evict = state.lastUsed.min(by: { $0.value < $1.value })?.key {
+                state.bins[evict] = nil
+                state.lastUsed[evict] = nil
+            }
+            state.clock += 1
+            state.lastUsed[name] = state.clock
+            state.bins[name, default: []].append(captured)
+            if state.bins[name]!.count > Self.perBin { state.bins[name]!.removeFirst() }
+        }
+    }
+
+    private static func isValidName(_ name: Substring) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+        }
+    }
+
+    static func json(_ requests: [Captured]) -> String {
+        let items = requests.map { captured in
+            let headers = captured.headers.map { "[\(JSONText.quote($0.name)),\(JSONText.quote($0.value))]" }.joined(separator: ",")
+            return """
+                {"time":\(JSONText.quote(AdminTime.rfc3339(captured.time))),"method":\(JSONText.quote(captured.method)),\
+                "uri":\(JSONText.quote(captured.uri)),"headers":[\(headers)],\
+                "body":\(JSONText.quote(String(decoding: captured.body, as: UTF8.self))),"truncated":\(captured.truncated)}
+                """
+        }
+        return "[" + items.joined(separator: ",\n") + "]"
+    }
+
+    static func html(name: String, _ requests: [Captured]) -> String {
+        var out = AdminPage.head(title: "hookrelay bin \(name)")
+        out += "<h1>Request bin <code>\(AdminPage.escape(name))</code></h1>\n"
+        out += "<p>\(requests.count) request(s) kept (the last \(perBin)), newest first. Send to <code>/bin/\(AdminPage.escape(name))</code>; "
+        out += "JSON: <a href=\"?format=json\">?format=json</a>.</p>\n"
+        for captured in requests {
+            out += "<section><h2>\(AdminPage.escape(captured.method)) \(AdminPage.escape(captured.uri)) "
+            out += "<small>\(AdminTime.rfc3339(captured.time))</small></h2>\n<pre>"
+            for header in captured.headers {
+                out += AdminPage.escape("\(header.name): \(header.value)") + "\n"
+            }
+            out += "\n" + AdminPage.escape(String(decoding: captured.body, as: UTF8.self))
+            if captured.truncated { out += "\n[… cut at \(maxBody) bytes]" }
+            out += "</pre></section>\n"
+        }
+        return out + "</body></html>\n"
+    }
+}
