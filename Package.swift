@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "hookrelay",
             dependencies: [
-                "HookrelayCore", "HookrelayConfig", "HookrelayRuntime",
+                "HookrelayCore", "HookrelayConfig", "HookrelayRuntime", "HookrelayCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
