@@ -7,12 +7,20 @@ public struct HTTPRequest: Sendable {
     public var uri: String
     public var headers: [HeaderField]
     public var body: [UInt8]
+    /// Runs work on the thread that owns the connection (its event loop), so a responder
+    /// whose answer arrives on another thread (the store's writer) can move logging and
+    /// formatting off that thread.
+    public var onConnectionThread: @Sendable (@escaping @Sendable () -> Void) -> Void
 
-    public init(method: String, uri: String, headers: [HeaderField], body: [UInt8]) {
+    public init(
+        method: String, uri: String, headers: [HeaderField], body: [UInt8],
+        onConnectionThread: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { $0() }
+    ) {
         self.method = method
         self.uri = uri
         self.headers = headers
         self.body = body
+        self.onConnectionThread = onConnectionThread
     }
 
     /// The path, without the query string.

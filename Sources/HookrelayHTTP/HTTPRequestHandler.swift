@@ -66,19 +66,21 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers: [HeaderField] = []
         headers.reserveCapacity(head.headers.count)
         for (name, value) in head.headers { headers.append(HeaderField(name: name, value: value)) }
+        let loop = context.eventLoop
         let request = HTTPRequest(
             method: head.method.rawValue, uri: head.uri, headers: headers,
-            body: body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
+            body: body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? [],
+            onConnectionThread: { work in loop.inEventLoop ? work() : loop.execute(work) }
         )
         let keepAlive = head.isKeepAlive
         let version = head.version
-        let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         responder.respond(to: request) { response in
-            loop.execute {
+            let write: @Sendable () -> Void = {
                 let (handler, context) = bound.value
                 handler.write(response, version: version, keepAlive: keepAlive, context: context)
             }
+            loop.inEventLoop ? write() : loop.execute(write)
         }
     }
 

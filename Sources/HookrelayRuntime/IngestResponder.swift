@@ -73,7 +73,13 @@ final class IngestResponder: HTTPResponder {
         let metrics = self.metrics
         let retryAfter = retryAfterSeconds
         let onAccepted = self.onAccepted
+        let onConnectionThread = request.onConnectionThread
         store.accept(accept) { result in
+            // This runs on the store's writer thread: hand the rest to the connection's thread.
+            onConnectionThread { answer(result) }
+        }
+
+        @Sendable func answer(_ result: Result<AcceptOutcome, StoreUnavailable>) {
             let quotedID = JSONText.quote(event.id)
             switch result {
             case .success(.accepted(let count)):

@@ -13,6 +13,7 @@ public final class EventStore: Sendable {
     private let writer: GroupCommitWriter
     private let acceptStatements: AcceptStatements
     let deliveryStatements: DeliveryStatements
+    let outcomeBatch: OutcomeBatch
     private let reader: LockedConnection
 
     /// Opens (creating if needed) the store in `directory`. The serving relay passes
@@ -27,6 +28,7 @@ public final class EventStore: Sendable {
         try Self.migrate(connection)
         acceptStatements = try AcceptStatements(connection)
         deliveryStatements = try DeliveryStatements(connection)
+        outcomeBatch = OutcomeBatch(statements: deliveryStatements)
         // Deliveries claimed when the last process died are due again (at-least-once).
         if recoverInFlight {
             let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
@@ -35,7 +37,7 @@ public final class EventStore: Sendable {
         } else {
             recoveredInFlight = 0
         }
-        writer = GroupCommitWriter(connection: connection, queueLimit: queueLimit)
+        writer = try GroupCommitWriter(connection: connection, queueLimit: queueLimit)
         let readConnection = try SQLiteConnection(path: path)
         try readConnection.execute("PRAGMA query_only = ON;")
         reader = LockedConnection(readConnection)

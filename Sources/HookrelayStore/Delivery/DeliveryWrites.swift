@@ -79,23 +79,11 @@ extension EventStore {
     }
 
     /// Stores the outcome of an attempt and, for a failed one, its failure-log record.
+    /// Outcomes arriving together are stored by one write (see `OutcomeBatch`).
     public func record(_ attempt: AttemptRecord, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {
-        let statements = deliveryStatements
-        submit(ResultWrite({ _ in
-            try statements.recordOutcome.bind(
-                .text(attempt.state), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.nextAttemptAt),
-                .optionalInteger(attempt.status.map(Int64.init)), .optionalText(attempt.error),
-                .integer(attempt.time), .integer(attempt.deliveryID)
-            ).run()
-            if attempt.isFailure {
-                try statements.insertFailure.bind(
-                    .integer(attempt.time), .text(attempt.eventID), .text(attempt.eventType), .text(attempt.destination),
-                    .text(attempt.url), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.status.map(Int64.init)),
-                    .text(attempt.error ?? "http"), .optionalText(attempt.message), .text(attempt.response),
-                    .optionalInteger(attempt.nextAttemptAt), .integer(Int64(attempt.replays))
-                ).run()
-            }
-        }, completion: completion))
+        if let write = outcomeBatch.add(attempt, completion: completion) {
+            submit(write)
+        }
     }
 
     /// Puts claimed deliveries back, due at `dueAt` (on shutdown, for attempts not finished).

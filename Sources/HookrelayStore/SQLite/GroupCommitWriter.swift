@@ -23,9 +23,16 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var thread: Thread?
     /// Set when the last commit failed; cleared by the next successful one.
     private var lastFailure: SQLiteError?
+    /// Prepared once: one savepoint per write is on the hot path.
+    private let savepoint: SQLiteStatement
+    private let releaseSavepoint: SQLiteStatement
+    private let rollbackToSavepoint: SQLiteStatement
 
-    init(connection: SQLiteConnection, queueLimit: Int, maxBatch: Int = 2048) {
+    init(connection: SQLiteConnection, queueLimit: Int, maxBatch: Int = 2048) throws(SQLiteError) {
         self.connection = connection
+        savepoint = try connection.prepare("SAVEPOINT w")
+        releaseSavepoint = try connection.prepare("RELEASE w")
+        rollbackToSavepoint = try connection.prepare("ROLLBACK TO w")
         self.queueLimit = queueLimit
         self.maxBatch = maxBatch
     }
@@ -104,13 +111,14 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         for (index, write) in batch.enumerated() {
             do {
-                try connection.execute("SAVEPOINT w")
+                try savepoint.run()
                 try write.perform(on: connection)
-                try connection.execute("RELEASE w")
+                try releaseSavepoint.run()
             } catch {
                 let sqliteError = error as? SQLiteError ?? SQLiteError(code: SQLITE_ERROR, message: "\(error)")
                 failures[index] = sqliteError
-                try? connection.execute("ROLLBACK TO w; RELEASE w")
+                try? rollbackToSavepoint.run()
+                try? releaseSavepoint.run()
             }
         }
         do {

@@ -1,0 +1,80 @@
+import Foundation
+
+/// Collects attempt outcomes and stores them in batches: an outcome arriving while a batch
+/// write is queued joins it, so the writer runs one write (one savepoint, one completion
+/// hop) for many outcomes instead of one each.
+///
+/// `@unchecked Sendable`: `pending` and `flushQueued` are guarded by `lock`.
+final class OutcomeBatch: @unchecked Sendable {
+    typealias Completion = @Sendable (Result<Void, StoreUnavailable>) -> Void
+
+    private let lock = NSLock()
+    private var pending: [(AttemptRecord, Completion)] = []
+    private var flushQueued = false
+    private let statements: DeliveryStatements
+
+    init(statements: DeliveryStatements) {
+        self.statements = statements
+    }
+
+    /// Adds an outcome; returns a write to submit when no batch write is queued yet.
+    func add(_ record: AttemptRecord, completion: @escaping Completion) -> (any GroupedWrite)? {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append((record, completion))
+        guard !flushQueued else { return nil }
+        flushQueued = true
+        return FlushWrite(batch: self)
+    }
+
+    /// Takes everything pending (on the writer thread, inside the transaction).
+    fileprivate func take() -> [(AttemptRecord, Completion)] {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = pending
+        pending.removeAll(keepingCapacity: true)
+        flushQueued = false
+        return taken
+    }
+
+    fileprivate func store(_ attempt: AttemptRecord) throws {
+        try statements.recordOutcome.bind(
+            .text(attempt.state), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.nextAttemptAt),
+            .optionalInteger(attempt.status.map(Int64.init)), .optionalText(attempt.error),
+            .integer(attempt.time), .integer(attempt.deliveryID)
+        ).run()
+        if attempt.isFailure {
+            try statements.insertFailure.bind(
+                .integer(attempt.time), .text(attempt.eventID), .text(attempt.eventType), .text(attempt.destination),
+                .text(attempt.url), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.status.map(Int64.init)),
+                .text(attempt.error ?? "http"), .optionalText(attempt.message), .text(attempt.response),
+                .optionalInteger(attempt.nextAttemptAt), .integer(Int64(attempt.replays))
+            ).run()
+        }
+    }
+}
+
+/// The queued write of an `OutcomeBatch`: stores what is pending when it runs.
+///
+/// `@unchecked Sendable`: `taken` is set in `perform` and read in `finish`, both on the writer thread.
+private final class FlushWrite: GroupedWrite, @unchecked Sendable {
+    private let batch: OutcomeBatch
+    private var taken: [(AttemptRecord, OutcomeBatch.Completion)]?
+
+    init(batch: OutcomeBatch) {
+        self.batch = batch
+    }
+
+    func perform(on connection: SQLiteConnection) throws {
+        let outcomes = batch.take()
+        taken = outcomes
+        for (record, _) in outcomes { try batch.store(record) }
+    }
+
+    func finish(failure: StoreUnavailable?) {
+        // Not performed (queue full, store closed): fail what is pending now.
+        let outcomes = taken ?? batch.take()
+        let result: Result<Void, StoreUnavailable> = failure.map { .failure($0) } ?? .success(())
+        for (_, completion) in outcomes { completion(result) }
+    }
+}
