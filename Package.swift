@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C libraries from the system (Debian -dev packages).
@@ -28,7 +29,11 @@ let package = Package(
         .target(name: "CurlShim", dependencies: ["CCurl"]),
 
         // Pure logic: no sockets, no files, no database. Unit-tested directly.
-        .target(name: "HookrelayCore", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "HookrelayCore",
+            dependencies: ["COpenSSL", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: swiftSettings
+        ),
 
         // Adapters.
         .target(

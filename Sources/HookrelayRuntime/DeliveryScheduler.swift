@@ -181,7 +181,33 @@ final class DeliveryScheduler: @unchecked Sendable {
     private func send(_ delivery: ClaimedDelivery, lane: Lane, now: Int64) {
         var machine = DeliveryStateMachine(policy: lane.policy, attempts: delivery.attempts, dueAt: now)
         guard case .send(let attempt) = machine.start(now: now) else { return }
-        let request = lane.builder.request(url: delivery.url, eventID: delivery.eventID, attempt: attempt, body: delivery.body, contentType: delivery.contentType)
+        let request: OutboundRequest
+        do {
+            request = try lane.builder.request(
+                url: delivery.url, eventID: delivery.eventID, attempt: attempt, body: delivery.body,
+                contentType: delivery.contentType, now: now / 1000
+            )
+        } catch {
+            // The body cannot be shaped for this destination (unparseable, bad template or key):
+            // no retry would help, so the delivery is dead at once, logged with error "rewrite".
+            let record = AttemptRecord(
+                deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType, destination: delivery.destination,
+                url: delivery.url, attempt: attempt, state: "dead", nextAttemptAt: nil, status: nil, error: "rewrite",
+                message: error.reason, response: "", replays: delivery.replays, time: now, isFailure: true
+            )
+            metrics.attempt(destination: delivery.destination, outcome: "dead", latency: .zero)
+            logger.warning("delivery cannot be rewritten", metadata: [
+                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(delivery.url)",
+                "attempt": "\(attempt)", "error": "rewrite", "reason": "\(error.reason)",
+            ])
+            store.record(record) { [self] outcome in
+                if case .failure(let storeError) = outcome {
+                    logger.error("cannot store an attempt's outcome", metadata: ["event_id": "\(delivery.eventID)", "error": "\(storeError)"])
+                }
+                finished(delivery.destination)
+            }
+            return
+        }
         let started = machine
         engine.send(request) { [self] result in
             complete(delivery, attempt: attempt, machine: started, result: result)

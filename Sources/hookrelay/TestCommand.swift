@@ -37,8 +37,14 @@ struct TestCommand: ParsableCommand {
         let now = Int64(Date().timeIntervalSince1970)
         let id = "hookrelay-test-\(UUID().uuidString.lowercased())"
         let body = SampleEvent.mailgunJSON(type: event, id: id, key: key, timestamp: now, token: MailgunSignature.randomToken())
-        let request = DeliveryRequestBuilder(destination: target)
-            .request(url: target.url, eventID: id, attempt: 1, body: Array(body.utf8), contentType: "application/json")
+        let request: OutboundRequest
+        do {
+            request = try DeliveryRequestBuilder(destination: target)
+                .request(url: target.url, eventID: id, attempt: 1, body: Array(body.utf8), contentType: "application/json", now: now)
+        } catch {
+            printError("hookrelay: cannot shape the sample for \(target.name): \(error)")
+            throw ExitStatus.runtimeFailure
+        }
 
         let engine = try CurlEngine()
         engine.start()

@@ -1,0 +1,234 @@
+/// Reads JSON text (RFC 8259) into a `JSONValue`: strict grammar, objects in order, numbers as text.
+// Invalid UTF-8 and lone surrogate escapes become U+FFFD rather than failing: the body was already
+// accepted at ingest, and a rewrite should not lose an event over one odd character.
+enum JSONParser {
+    /// Nesting deeper than this is refused (a guard against stack exhaustion).
+    static let maxDepth = 512
+
+    static func parse(_ bytes: [UInt8]) throws(RewriteError) -> JSONValue {
+        let result: Result<JSONValue, RewriteError> = bytes.withUnsafeBufferPointer { buffer in
+            var reader = Reader(bytes: buffer)
+            do throws(RewriteError) {
+                reader.skipWhitespace()
+                let value = try reader.value(depth: 0)
+                reader.skipWhitespace()
+                guard reader.position == buffer.count else { throw reader.error("unexpected text after the JSON value") }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    private struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        func error(_ what: String) -> RewriteError {
+            RewriteError("body is not valid JSON: \(what) at byte \(position)")
+        }
+
+        mutating func skipWhitespace() {
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func value(depth: Int) throws(RewriteError) -> JSONValue {
+            guard depth < JSONParser.maxDepth else { throw error("nesting too deep") }
+            guard position < bytes.count else { throw error("unexpected end") }
+            switch bytes[position] {
+            case UInt8(ascii: "{"): return try object(depth: depth)
+            case UInt8(ascii: "["): return try array(depth: depth)
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            default: return .number(try number())
+            }
+        }
+
+        mutating func object(depth: Int) throws(RewriteError) -> JSONValue {
+            position += 1  // {
+            var object = JSONObject()
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(object)
+            }
+            while true {
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+                let name = try string()
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                position += 1
+                skipWhitespace()
+                object.members.append(JSONObject.Member(name, try value(depth: depth + 1)))
+                skipWhitespace()
+                guard position < bytes.count else { throw error("unexpected end in an object") }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    return .object(object)
+                } else {
+                    throw error("expected ',' or '}'")
+                }
+            }
+        }
+
+        mutating func array(depth: Int) throws(RewriteError) -> JSONValue {
+            position += 1  // [
+            var elements: [JSONValue] = []
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return .array(elements)
+            }
+            while true {
+                skipWhitespace()
+                elements.append(try value(depth: depth + 1))
+                skipWhitespace()
+                guard position < bytes.count else { throw error("unexpected end in an array") }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "]") {
+                    position += 1
+                    return .array(elements)
+                } else {
+                    throw error("expected ',' or ']'")
+                }
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws(RewriteError) {
+            let count = word.utf8CodeUnitCount
+            guard position + count <= bytes.count else { throw error("unexpected end") }
+            let expected = UnsafeBufferPointer(start: word.utf8Start, count: count)
+            for i in 0..<count where bytes[position + i] != expected[i] { throw error("unknown literal") }
+            position += count
+        }
+
+        /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, returned as its text.
+        mutating func number() throws(RewriteError) -> String {
+            let start = position
+            if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
+            guard position < bytes.count, isDigit(bytes[position]) else { throw error("unexpected character") }
+            if bytes[position] == UInt8(ascii: "0") {
+                position += 1
+            } else {
+                skipDigits()
+            }
+            if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+                position += 1
+                guard position < bytes.count, isDigit(bytes[position]) else { throw error("expected a digit after '.'") }
+                skipDigits()
+            }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+                position += 1
+                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+                guard position < bytes.count, isDigit(bytes[position]) else { throw error("expected an exponent") }
+                skipDigits()
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        }
+
+        private mutating func skipDigits() {
+            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        }
+
+        private func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+
+        /// A string literal starting at the opening quote.
+        mutating func string() throws(RewriteError) -> String {
+            position += 1  // "
+            let start = position
+            // Fast path: no escapes.
+            while position < bytes.count {
+                let c = bytes[position]
+                if c == UInt8(ascii: "\"") {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                    position += 1
+                    return text
+                }
+                if c == UInt8(ascii: "\\") { break }
+                guard c >= 0x20 else { throw error("control character in a string") }
+                position += 1
+            }
+            var out = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<position]))
+            while position < bytes.count {
+                let c = bytes[position]
+                switch c {
+                case UInt8(ascii: "\""):
+                    position += 1
+                    return String(decoding: out, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    position += 1
+                    guard position < bytes.count else { throw error("unexpected end in a string") }
+                    let escape = bytes[position]
+                    position += 1
+                    switch escape {
+                    case UInt8(ascii: "\""): out.append(0x22)
+                    case UInt8(ascii: "\\"): out.append(0x5C)
+                    case UInt8(ascii: "/"): out.append(0x2F)
+                    case UInt8(ascii: "b"): out.append(0x08)
+                    case UInt8(ascii: "f"): out.append(0x0C)
+                    case UInt8(ascii: "n"): out.append(0x0A)
+                    case UInt8(ascii: "r"): out.append(0x0D)
+                    case UInt8(ascii: "t"): out.append(0x09)
+                    case UInt8(ascii: "u"): appendScalar(try unicodeEscape(), to: &out)
+                    default: throw error("bad escape in a string")
+                    }
+                default:
+                    guard c >= 0x20 else { throw error("control character in a string") }
+                    out.append(c)
+                    position += 1
+                }
+            }
+            throw error("unterminated string")
+        }
+
+        /// The scalar of a `\uXXXX` escape (after the `u`), joining a surrogate pair.
+        private mutating func unicodeEscape() throws(RewriteError) -> Unicode.Scalar {
+            let first = try hex4()
+            if (0xD800..<0xDC00).contains(first) {
+                // A high surrogate: a low one should follow as another \u escape.
+                if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                    let saved = position
+                    position += 2
+                    let second = try hex4()
+                    if (0xDC00..<0xE000).contains(second) {
+                        return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)) ?? "\u{FFFD}"
+                    }
+                    position = saved
+                }
+                return "\u{FFFD}"
+            }
+            return Unicode.Scalar(first) ?? "\u{FFFD}"
+        }
+
+        private mutating func hex4() throws(RewriteError) -> UInt32 {
+            guard position + 4 <= bytes.count else { throw error("short \\u escape") }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                guard let digit = FormURLEncodedParser.hexValue(bytes[position]) else { throw error("bad \\u escape") }
+                value = value << 4 | UInt32(digit)
+                position += 1
+            }
+            return value
+        }
+
+        private func appendScalar(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
+            UTF8.encode(scalar) { out.append($0) }
+        }
+    }
+}

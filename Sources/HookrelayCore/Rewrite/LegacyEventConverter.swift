@@ -1,0 +1,133 @@
+/// Converts a legacy Mailgun form event (urlencoded or multipart) into the JSON shape
+/// `{"signature":{…},"event-data":{…}}`; attachments are dropped.
+///
+/// `event`: `bounced` → `failed` (severity `permanent`, reason `bounce`), `dropped` → `failed`
+/// (severity `permanent`, reason the legacy `reason` or `generic`), others unchanged.
+/// `message-headers` → `message.headers` (`message-id` without `<>`, `to`, `from`, `subject`);
+/// `token` → `id`; `timestamp` as a number; `domain` as a string; `ip`; `country`/`region`/`city`
+/// → `geolocation`; `client-*`, `device-type`, `user-agent` → `client-info`; `url`;
+/// `code`/`error`/`notification`/`description` → `delivery-status` (code, message, description);
+/// `tag` → `tags`; `campaign-id`/`campaign-name` → `campaigns`; `mailing-list` →
+/// `mailing-list.address`; any other field → `user-variables`, merged with the message's
+/// `X-Mailgun-Variables` header.
+enum LegacyEventConverter {
+    static let geolocationFields = ["country", "region", "city"]
+    static let clientInfoFields = ["client-type", "client-os", "client-name", "device-type", "user-agent"]
+    static let signatureFields = ["timestamp", "token", "signature"]
+    /// Fields read into a place of their own (or dropped on purpose); the rest are user variables.
+    static let knownFields: Set<String> = Set(
+        ["event", "recipient", "domain", "message-headers", "Message-Id", "message-id", "ip", "url", "code", "error",
+         "notification", "description", "reason", "tag", "campaign-id", "campaign-name", "mailing-list",
+         "attachment-count", "body-plain", "h"] + geolocationFields + clientInfoFields + signatureFields
+    )
+    static let keptHeaders = ["message-id", "to", "from", "subject"]
+
+    static func convert(_ form: FormFields) -> JSONValue {
+        var data = JSONObject()
+        if let token = form.first("token") { data["id"] = .string(token) }
+
+        let legacyEvent = form.first("event") ?? ""
+        switch legacyEvent {
+        case "bounced":
+            data["event"] = .string("failed")
+            data["severity"] = .string("permanent")
+            data["reason"] = .string("bounce")
+        case "dropped":
+            data["event"] = .string("failed")
+            data["severity"] = .string("permanent")
+            data["reason"] = .string(nonEmpty(form.first("reason")) ?? "generic")
+        default:
+            data["event"] = .string(legacyEvent)
+        }
+        if let timestamp = form.first("timestamp") { data["timestamp"] = numberOrString(timestamp) }
+        if let recipient = form.first("recipient") { data["recipient"] = .string(recipient) }
+        if let domain = form.first("domain") { data["domain"] = .string(domain) }
+        if let ip = form.first("ip") { data["ip"] = .string(ip) }
+        if let geolocation = group(geolocationFields, from: form) { data["geolocation"] = geolocation }
+        if let clientInfo = group(clientInfoFields, from: form) { data["client-info"] = clientInfo }
+        if let url = form.first("url") { data["url"] = .string(url) }
+
+        let tags = form.all("tag")
+        if !tags.isEmpty { data["tags"] = .array(tags.map { .string($0) }) }
+        var campaign = JSONObject()
+        if let id = form.first("campaign-id") { campaign["id"] = .string(id) }
+        if let name = form.first("campaign-name") { campaign["name"] = .string(name) }
+        if !campaign.isEmpty { data["campaigns"] = .array([.object(campaign)]) }
+        if let list = form.first("mailing-list") { data["mailing-list"] = .object(JSONObject([.init("address", .string(list))])) }
+
+        var status = JSONObject()
+        if let code = form.first("code") { status["code"] = numberOrString(code) }
+        if let error = form.first("error") { status["message"] = .string(error) }
+        if let description = form.first("notification") ?? form.first("description") { status["description"] = .string(description) }
+        if !status.isEmpty { data["delivery-status"] = .object(status) }
+
+        let rawHeaders = form.first("message-headers").map(headerPairs) ?? []
+        var headers = JSONObject()
+        for name in keptHeaders {
+            if let value = rawHeaders.first(where: { $0.name.caseInsensitiveEquals(name) })?.value {
+                headers[name] = .string(name == "message-id" ? withoutAngleBrackets(value) : value)
+            }
+        }
+        if headers["message-id"] == nil, let id = form.first("Message-Id") ?? form.first("message-id") {
+            headers["message-id"] = .string(withoutAngleBrackets(id))
+        }
+        if !headers.isEmpty { data["message"] = .object(JSONObject([.init("headers", .object(headers))])) }
+
+        var variables = JSONObject()
+        for field in form.fields where !knownFields.contains(field.name) && variables[field.name] == nil {
+            variables[field.name] = .string(field.value)
+        }
+        for pair in rawHeaders where pair.name.caseInsensitiveEquals("X-Mailgun-Variables") {
+            guard case .object(let declared)? = try? JSONParser.parse(Array(pair.value.utf8)) else { continue }
+            for member in declared.members where variables[member.name] == nil { variables[member.name] = member.value }
+        }
+        if !variables.isEmpty { data["user-variables"] = .object(variables) }
+
+        var signature = JSONObject()
+        for name in signatureFields {
+            if let value = form.first(name) { signature[name] = .string(value) }
+        }
+        var event = JSONObject()
+        if !signature.isEmpty { event["signature"] = .object(signature) }
+        event["event-data"] = .object(data)
+        return .object(event)
+    }
+
+    /// The `[name, value]` pairs of a `message-headers` JSON string whose value is a string.
+    static func headerPairs(_ json: String) -> [(name: String, value: String)] {
+        guard case .array(let list)? = try? JSONParser.parse(Array(json.utf8)) else { return [] }
+        return list.compactMap { entry in
+            guard case .array(let pair) = entry, pair.count >= 2, case .string(let name) = pair[0], case .string(let value) = pair[1] else {
+                return nil
+            }
+            return (name, value)
+        }
+    }
+
+    /// An object of the listed fields that are present (nil if none is).
+    private static func group(_ names: [String], from form: FormFields) -> JSONValue? {
+        var object = JSONObject()
+        for name in names {
+            if let value = form.first(name) { object[name] = .string(value) }
+        }
+        return object.isEmpty ? nil : .object(object)
+    }
+
+    /// A JSON number when `text` is one (`1701388800`, `550`), else the text as a string (`5.1.1`).
+    static func numberOrString(_ text: String) -> JSONValue {
+        if case .number(let number)? = try? JSONParser.parse(Array(text.utf8)), number == text { return .number(text) }
+        return .string(text)
+    }
+
+    static func withoutAngleBrackets(_ text: String) -> String {
+        var value = Substring(text)
+        while value.first == " " || value.first == "<" { value = value.dropFirst() }
+        while value.last == " " || value.last == ">" { value = value.dropLast() }
+        return String(value)
+    }
+
+    private static func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
+    }
+}
