@@ -1,0 +1,146 @@
+import Foundation
+import HookrelayTestSupport
+import Synchronization
+
+/// A partner's webhook consumer from `Tests/Fixtures/partners/`, run with `python3` as a child
+/// process on 127.0.0.1 (a free port it picks and prints): the real libraries a partner would use.
+/// Each consumer appends one JSON line per request it handled to its events file.
+final class PartnerConsumer: Sendable {
+    /// `Tests/Fixtures/partners`, found from this source file.
+    static let fixtures: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/partners").path
+
+    /// What to tell when the Python packages are missing (the tests skip with it).
+    static let installHint = "script/setup installs them: python3 -m pip install django django-anymail standardwebhooks"
+
+    /// True when `python3` can import django and anymail.
+    static let hasAnymail = pythonImports(["django", "anymail"])
+    /// True when `python3` can import standardwebhooks.
+    static let hasStandardWebhooks = pythonImports(["standardwebhooks"])
+
+    /// True when `python3 -c "import …"` succeeds for every module.
+    static func pythonImports(_ modules: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import " + modules.joined(separator: ", ")]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return false
+        }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    let port: Int
+    let eventsFile: String
+    private let process: Process
+    /// The child's stdin: the consumers exit when it closes, so none outlives the test process.
+    private let input = Pipe()
+    private let output = PartnerOutput()
+    private let directory: TemporaryDirectory
+
+    /// Starts `script` (a file in the fixtures folder) with `environment` plus `EVENTS_FILE`, and
+    /// waits until it prints the port it listens on.
+    init(script: String, environment: [String: String]) async throws {
+        directory = try TemporaryDirectory(prefix: "hookrelay-partner")
+        eventsFile = directory.file("events.jsonl")
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-u", (Self.fixtures as NSString).appendingPathComponent(script)]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(["EVENTS_FILE": eventsFile]) { $1 }
+        let pipe = Pipe()
+        process.standardInput = input
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.append(data) }
+        }
+        try process.run()
+
+        var found: Int?
+        let process = self.process
+        await Polling.until(timeout: .seconds(60), interval: .milliseconds(50)) {
+            found = Self.port(in: output.text)
+            return found != nil || !process.isRunning
+        }
+        guard let found else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            throw PartnerConsumerError.notListening(script, output.text)
+        }
+        port = found
+    }
+
+    private static func port(in text: String) -> Int? {
+        for line in text.split(separator: "\n") where line.hasPrefix("PORT ") {
+            return Int(line.dropFirst(5).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
+    /// Everything the consumer printed (its errors included).
+    var outputText: String { output.text }
+
+    /// The JSON lines written so far, parsed.
+    var records: [[String: Any]] {
+        guard let text = try? String(contentsOfFile: eventsFile, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+    }
+
+    /// Ends the child: closes its stdin (it exits on EOF), SIGKILL to its own pid if it is
+    /// still there after 5 s; then removes its files.
+    func stop() async {
+        try? input.fileHandleForWriting.close()
+        let process = self.process
+        if !(await Polling.until(timeout: .seconds(5), { !process.isRunning })) {
+            kill(process.processIdentifier, SIGKILL)
+            await Polling.until(timeout: .seconds(5)) { !process.isRunning }
+        }
+        directory.remove()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Runs `body` with a started consumer and always stops it.
+func withPartnerConsumer(script: String, environment: [String: String], _ body: (PartnerConsumer) async throws -> Void) async throws {
+    let consumer = try await PartnerConsumer(script: script, environment: environment)
+    do {
+        try await body(consumer)
+    } catch {
+        await consumer.stop()
+        throw error
+    }
+    await consumer.stop()
+}
+
+/// What a child printed, appended from its pipe's reader thread.
+final class PartnerOutput: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+
+    func append(_ data: Data) {
+        bytes.withLock { $0.append(contentsOf: data) }
+    }
+
+    var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
+}
+
+/// A partner consumer that did not come up.
+enum PartnerConsumerError: Error, CustomStringConvertible {
+    case notListening(String, String)
+
+    var description: String {
+        switch self {
+        case .notListening(let script, let output): return "\(script) did not print its port; output:\n\(output)"
+        }
+    }
+}
