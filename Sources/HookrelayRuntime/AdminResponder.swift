@@ -94,11 +94,12 @@ final class AdminResponder: HTTPResponder {
 
     private func adminPage(_ completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let config = self.config
+        let tokenRequired = adminToken != nil
         read(completion) { store in
             let now = AdminTime.nowMillis()
             let stats = try AdminStats.collect(store: store, config: config, now: now)
             let failures = try store.failures(FailureQuery(limit: AdminPage.failureRows))
-            return .text(200, AdminPage.render(stats: stats, failures: failures), contentType: "text/html; charset=utf-8")
+            return .text(200, AdminPage.render(stats: stats, failures: failures, tokenRequired: tokenRequired), contentType: "text/html; charset=utf-8")
         }
     }
 
@@ -138,7 +139,15 @@ final class AdminResponder: HTTPResponder {
     }
 
     /// `POST /admin/api/replay` with `{"event_id":…}` or `{"destination":…,"state":"dead","since":…}`.
+    ///
+    /// Only `Content-Type: application/json` is taken: a browser cannot send that cross-origin
+    /// without a CORS preflight (which this listener never grants), so a web page the operator
+    /// happens to have open cannot trigger replays on a token-less loopback listener.
     private func replay(_ request: HTTPRequest, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        guard request.webhookRequest.mediaType == "application/json" else {
+            completion(.error(415, "send the replay request as Content-Type: application/json"))
+            return
+        }
         let selection: ReplaySelection
         switch AdminReplayRequest.parse(request.body, destinations: destinationNames, now: AdminTime.nowMillis()) {
         case .success(let parsed): selection = parsed
