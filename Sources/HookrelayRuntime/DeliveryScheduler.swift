@@ -68,6 +68,36 @@ final class DeliveryScheduler: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Takes a slot of `destination` for an event about to be accepted, when one is free now
+    /// (in-flight bound and rate): the delivery is then stored claimed and handed over with
+    /// `dispatch(_:)` right after the commit, without a claim round trip through the store.
+    /// Every `true` must be followed by `dispatch` or `release(destination:)`.
+    func reserve(destination: String) -> Bool {
+        let now = Self.nowMillis()
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.destination.maxInFlight,
+              lane.limiter.available(wanted: 1, now: now) == 1 else { return false }
+        lane.inFlight += 1
+        lane.limiter.take(1, now: now)
+        lanes[destination] = lane
+        return true
+    }
+
+    /// Gives back a slot taken by `reserve` that was not used (duplicate, store refused).
+    func release(destination: String) {
+        finished(destination)
+    }
+
+    /// Starts the first attempt of a delivery stored claimed, on a slot taken by `reserve`.
+    func dispatch(_ delivery: ClaimedDelivery) {
+        condition.lock()
+        let lane = lanes[delivery.destination]
+        condition.unlock()
+        guard let lane else { return }
+        send(delivery, lane: lane, now: Self.nowMillis())
+    }
+
     /// Attempts on the wire.
     var inFlight: Int {
         condition.lock()
@@ -141,11 +171,13 @@ final class DeliveryScheduler: @unchecked Sendable {
             // Full: a completion wakes us. Rate-limited: look again when a token is back.
             return free <= 0 ? Int64.max : nextToken
         }
+        // A read (no write, no commit) tells whether anything is due; most wake-ups find nothing,
+        // since first attempts are handed over at accept time.
+        let nextDue = (try? store.nextDueTime(destination: name)) ?? nil
+        guard let nextDue else { return Int64.max }
+        if nextDue > now { return nextDue }
         let claimed = claim(destination: name, now: now, limit: allowed)
-        if claimed.isEmpty {
-            let nextDue = (try? store.nextDueTime(destination: name)) ?? nil
-            return nextDue ?? Int64.max
-        }
+        if claimed.isEmpty { return now + pollInterval.milliseconds }
         condition.lock()
         lane = lanes[name]!
         lane.limiter.take(claimed.count, now: now)

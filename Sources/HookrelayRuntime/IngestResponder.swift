@@ -19,11 +19,12 @@ final class IngestResponder: HTTPResponder {
     private let logger: Logger
     private let metrics: RelayMetrics
     private let retryAfterSeconds = "5"
-    private let onAccepted: @Sendable () -> Void
+    private let scheduler: DeliveryScheduler
 
-    /// `onAccepted` runs after a commit that added deliveries (the scheduler's wake-up).
-    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, onAccepted: @escaping @Sendable () -> Void) {
-        self.onAccepted = onAccepted
+    /// New deliveries go to `scheduler`: first attempts straight after the commit when the
+    /// destination has a free slot, the rest through the store.
+    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, scheduler: DeliveryScheduler) {
+        self.scheduler = scheduler
         var sources: [String: Source] = [:]
         for source in config.sources {
             sources[source.path] = Source(config: source, verifier: SourceVerifier(source: source))
@@ -57,14 +58,16 @@ final class IngestResponder: HTTPResponder {
             event = received
         }
 
-        let targets = router.destinations(source: name, event: event).map { DeliveryTarget(destination: $0.name, url: $0.url) }
-        guard !targets.isEmpty else {
+        let routed = router.destinations(source: name, event: event)
+        guard !routed.isEmpty else {
             metrics.received(source: name, outcome: "no_route")
             logger.info("event rejected: no route", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)"])
             completion(.json(406, #"{"status":"rejected","id":\#(JSONText.quote(event.id)),"message":"no route for this event type and domain"}"#))
             return
         }
 
+        let scheduler = self.scheduler
+        let targets = routed.map { DeliveryTarget(destination: $0.name, url: $0.url, claimNow: scheduler.reserve(destination: $0.name)) }
         let accept = AcceptRequest(
             source: name, event: event, body: request.body, destinations: targets,
             receivedAt: nowMillis, tokenExpiresAt: nowMillis + 2 * source.config.maxAge.milliseconds
@@ -72,32 +75,54 @@ final class IngestResponder: HTTPResponder {
         let logger = self.logger
         let metrics = self.metrics
         let retryAfter = retryAfterSeconds
-        let onAccepted = self.onAccepted
+        let body = request.body
         let onConnectionThread = request.onConnectionThread
         store.accept(accept) { result in
             // This runs on the store's writer thread: hand the rest to the connection's thread.
             onConnectionThread { answer(result) }
         }
 
+        /// Starts the first attempts of the deliveries stored claimed; gives back the slots
+        /// of those that were not (the URL already had the event).
+        @Sendable func handOver(_ claimed: [ClaimedTarget], newDeliveries: Int) {
+            for target in targets where target.claimNow && !claimed.contains(where: { $0.url == target.url }) {
+                scheduler.release(destination: target.destination)
+            }
+            for target in claimed {
+                scheduler.dispatch(ClaimedDelivery(
+                    id: target.deliveryID, eventID: event.id, eventType: event.type, source: name, destination: target.destination,
+                    url: target.url, attempts: 0, replays: 0, body: body, contentType: event.contentType
+                ))
+            }
+            if newDeliveries > claimed.count { scheduler.wake() }
+        }
+
+        @Sendable func releaseReserved() {
+            for target in targets where target.claimNow { scheduler.release(destination: target.destination) }
+        }
+
         @Sendable func answer(_ result: Result<AcceptOutcome, StoreUnavailable>) {
             let quotedID = JSONText.quote(event.id)
             switch result {
-            case .success(.accepted(let count)):
-                onAccepted()
+            case .success(.accepted(let count, let claimed)):
+                handOver(claimed, newDeliveries: count)
                 metrics.received(source: name, outcome: "accepted")
                 logger.info("event accepted", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)", "deliveries": "\(count)"])
                 completion(.json(200, #"{"status":"accepted","id":\#(quotedID)}"#))
             case .success(.duplicate):
+                releaseReserved()
                 metrics.received(source: name, outcome: "duplicate")
                 logger.info("event duplicate", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)"])
                 completion(.json(200, #"{"status":"duplicate","id":\#(quotedID)}"#))
             case .success(.tokenReplayed(let original)):
+                releaseReserved()
                 metrics.received(source: name, outcome: "token_replayed")
                 logger.warning("signature token replayed with a different event", metadata: [
                     "source": "\(name)", "event_id": "\(event.id)", "first_event_id": "\(original)",
                 ])
                 completion(.error(403, "signature token already used for another event"))
             case .failure(let unavailable):
+                releaseReserved()
                 metrics.received(source: name, outcome: "store_\(unavailable.reason.rawValue)")
                 logger.error("event refused: store unavailable", metadata: ["source": "\(name)", "event_id": "\(event.id)", "reason": "\(unavailable)"])
                 completion(.error(503, "store \(unavailable.reason.rawValue); retry later", headers: [HeaderField(name: "Retry-After", value: retryAfter)]))

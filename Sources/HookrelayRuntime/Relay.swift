@@ -27,13 +27,13 @@ public final class Relay: Sendable {
         self.config = config
         self.logger = logger
         store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
-        group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: UsableCores.count)
         engine = try CurlEngine()
         let scheduler = DeliveryScheduler(config: config, store: store, engine: engine, metrics: metrics, logger: logger)
         self.scheduler = scheduler
         ingest = HTTPServer(
             name: "ingest", group: group,
-            responder: IngestResponder(config: config, store: store, metrics: metrics, logger: logger, onAccepted: { scheduler.wake() }),
+            responder: IngestResponder(config: config, store: store, metrics: metrics, logger: logger, scheduler: scheduler),
             maxBody: config.server.maxBody, idleTimeout: config.server.idleTimeout
         )
         admin = HTTPServer(

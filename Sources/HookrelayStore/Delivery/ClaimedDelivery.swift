@@ -12,6 +12,22 @@ public struct ClaimedDelivery: Sendable {
     public var replays: Int
     public var body: [UInt8]
     public var contentType: String
+
+    public init(
+        id: Int64, eventID: String, eventType: String, source: String, destination: String, url: String,
+        attempts: Int, replays: Int, body: [UInt8], contentType: String
+    ) {
+        self.id = id
+        self.eventID = eventID
+        self.eventType = eventType
+        self.source = source
+        self.destination = destination
+        self.url = url
+        self.attempts = attempts
+        self.replays = replays
+        self.body = body
+        self.contentType = contentType
+    }
 }
 
 /// The stored result of one attempt.

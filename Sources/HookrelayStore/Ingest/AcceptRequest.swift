@@ -26,16 +26,30 @@ public struct AcceptRequest: Sendable {
 public struct DeliveryTarget: Sendable, Equatable {
     public var destination: String
     public var url: String
-    public init(destination: String, url: String) {
+    /// Store the delivery already claimed, for a first attempt the caller starts right after
+    /// the commit (it holds a free slot of the destination). A crash before the attempt ends
+    /// leaves it claimed, and claimed deliveries are due again when the store reopens.
+    public var claimNow: Bool
+
+    public init(destination: String, url: String, claimNow: Bool = false) {
         self.destination = destination
         self.url = url
+        self.claimNow = claimNow
     }
+}
+
+/// A delivery stored claimed by an accept: its row id, for the first attempt.
+public struct ClaimedTarget: Sendable, Equatable {
+    public var destination: String
+    public var url: String
+    public var deliveryID: Int64
 }
 
 /// What the store did with an accepted request.
 public enum AcceptOutcome: Sendable, Equatable {
-    /// Stored: `newDeliveries` URLs will get the event (the others already had it).
-    case accepted(newDeliveries: Int)
+    /// Stored: `newDeliveries` URLs will get the event (the others already had it); `claimed`
+    /// are those stored claimed (`claimNow`), whose first attempt the caller starts.
+    case accepted(newDeliveries: Int, claimed: [ClaimedTarget])
     /// Every URL already has this event (or it is in flight), or the same token came with the same event.
     case duplicate
     /// The Mailgun token was already used for another event: a replay attack.

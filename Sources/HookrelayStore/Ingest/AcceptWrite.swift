@@ -30,14 +30,25 @@ final class AcceptWrite: GroupedWrite, @unchecked Sendable {
             .text(event.contentType), .blob(request.body), .integer(request.receivedAt)
         ).run()
         var inserted = 0
+        var claimed: [ClaimedTarget] = []
         for target in request.destinations {
-            try statements.insertDelivery.bind(
-                .text(event.id), .text(target.destination), .text(target.url),
-                .integer(request.receivedAt), .integer(request.receivedAt), .integer(request.receivedAt)
-            ).run()
-            inserted += connection.changes
+            if target.claimNow {
+                try statements.insertClaimedDelivery.bind(
+                    .text(event.id), .text(target.destination), .text(target.url), .integer(request.receivedAt), .integer(request.receivedAt)
+                ).run()
+                if connection.changes == 1 {
+                    claimed.append(ClaimedTarget(destination: target.destination, url: target.url, deliveryID: connection.lastInsertRowID))
+                    inserted += 1
+                }
+            } else {
+                try statements.insertDelivery.bind(
+                    .text(event.id), .text(target.destination), .text(target.url),
+                    .integer(request.receivedAt), .integer(request.receivedAt), .integer(request.receivedAt)
+                ).run()
+                inserted += connection.changes
+            }
         }
-        outcome = inserted > 0 ? .accepted(newDeliveries: inserted) : .duplicate
+        outcome = inserted > 0 ? .accepted(newDeliveries: inserted, claimed: claimed) : .duplicate
     }
 
     func finish(failure: StoreUnavailable?) {
@@ -57,6 +68,7 @@ final class AcceptStatements: @unchecked Sendable {
     let insertToken: SQLiteStatement
     let insertEvent: SQLiteStatement
     let insertDelivery: SQLiteStatement
+    let insertClaimedDelivery: SQLiteStatement
 
     init(_ connection: SQLiteConnection) throws(SQLiteError) {
         findToken = try connection.prepare("SELECT event_id FROM tokens WHERE source = ? AND token = ?")
@@ -69,6 +81,10 @@ final class AcceptStatements: @unchecked Sendable {
         insertDelivery = try connection.prepare("""
             INSERT INTO deliveries (event_id, destination, url, state, attempts, next_attempt_at, created_at, updated_at)
             VALUES (?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (event_id, url) DO NOTHING
+            """)
+        insertClaimedDelivery = try connection.prepare("""
+            INSERT INTO deliveries (event_id, destination, url, state, attempts, next_attempt_at, created_at, updated_at, claimed)
+            VALUES (?, ?, ?, 'pending', 0, NULL, ?, ?, 1) ON CONFLICT (event_id, url) DO NOTHING
             """)
     }
 }
