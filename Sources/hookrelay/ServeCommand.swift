@@ -24,11 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try options.load()
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
         let logger = Logger(label: "hookrelay")
         for warning in loaded.warnings { logger.warning("\(warning)") }
         let relay: Relay
