@@ -5,7 +5,7 @@ import Synchronization
 
 /// The admin listener's request bin (SPEC §7): `ANY /bin/{name}[/…]` records the request and
 /// answers 200; `GET /bin/{name}/inspect` shows the last 100 (HTML, or JSON with
-/// `?format=json`). The local stand-in for a temporary test URL. Memory is bounded: at most
+/// `?format=json` or `Accept: application/json`). The local stand-in for a temporary test URL. Memory is bounded: at most
 /// `maxBins` bins (the least recently used goes first), 100 requests each, bodies cut at 64 KiB.
 final class AdminRequestBin: Sendable {
     static let perBin = 100
@@ -38,7 +38,7 @@ final class AdminRequestBin: Sendable {
         let name = String(first)
         if parts.count == 2, parts[1] == "inspect", request.method == "GET" {
             let requests = self.requests(name)
-            if request.query["format"] == "json" {
+            if request.query["format"] == "json" || (request.header("accept") ?? "").contains("application/json") {
                 completion(.json(200, Self.json(requests)))
             } else {
                 completion(.text(200, Self.html(name: name, requests), contentType: "text/html; charset=utf-8"))

@@ -259,6 +259,11 @@ struct AdminAPITests {
             #expect(kept.first?["body"] as? String == #"{"hello":"bin"}"#)
             let html = try await relay.get("/bin/demo/inspect")
             #expect(html.text.contains("hello"))
+            #expect(html.header("Content-Type")?.hasPrefix("text/html") == true)
+            let accepted = try await HTTPTestClient.send(TestRequest(method: "GET", path: "/bin/demo/inspect", headers: [
+                HeaderField(name: "Authorization", value: "Bearer s3cret"), HeaderField(name: "Accept", value: "application/json"),
+            ]), port: relay.adminPort)
+            #expect(try Self.array(accepted).count == 1, "Accept: application/json gets JSON too")
             #expect(try await relay.request("GET", "/bin/demo/inspect", token: "wrong").status == 401)
         }
     }

@@ -13,11 +13,11 @@ struct AdminPageBrowserTests {
     /// An event id with markup, an ampersand and a quote: it must come out as text, everywhere.
     static let hostileID = "evt-<i>html</i>&'x'"
 
-    // Skipped only when there is no Chromium binary at all (script/setup installs Debian's
+    // Skipped only when there is no Chromium binary at all (script/setup-tests installs Debian's
     // `chromium`); any failure to run an existing one fails the test.
     @Test(
         "headless Chromium shows the failure row (destination, URL, HTTP 500) and dead: 1",
-        .enabled(if: HeadlessChromium.path != nil, "no chromium binary: run script/setup (apt-get install chromium) or set HOOKRELAY_CHROMIUM"),
+        .enabled(if: HeadlessChromium.path != nil, "no chromium binary: run script/setup-tests (apt-get install chromium) or set HOOKRELAY_CHROMIUM"),
         .timeLimit(.minutes(2))
     )
     func failureRowInBrowser() async throws {
@@ -185,8 +185,8 @@ struct HeadlessChromium {
         let path = try #require(Self.path)
         let name = UUID().uuidString.prefix(8)
         let outPath = directory.file("stdout-\(name)"), errPath = directory.file("stderr-\(name)")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         defer {

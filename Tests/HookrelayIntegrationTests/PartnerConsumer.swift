@@ -12,7 +12,16 @@ final class PartnerConsumer: Sendable {
         .appendingPathComponent("Fixtures/partners").path
 
     /// What to tell when the Python packages are missing (the tests skip with it).
-    static let installHint = "script/setup installs them: python3 -m pip install django django-anymail standardwebhooks"
+    static let installHint = "script/setup-tests installs them: python3 -m pip install django django-anymail standardwebhooks"
+
+    /// The Python to run: `HOOKRELAY_PYTHON`, else the venv `script/setup-tests` makes where the
+    /// system Python refuses pip (`.build-python`), else `python3` from PATH.
+    static let python: String = {
+        if let explicit = ProcessInfo.processInfo.environment["HOOKRELAY_PYTHON"] { return explicit }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let venv = root.appendingPathComponent(".build-python/bin/python3").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+    }()
 
     /// True when `python3` can import django and anymail.
     static let hasAnymail = pythonImports(["django", "anymail"])
@@ -23,7 +32,7 @@ final class PartnerConsumer: Sendable {
     static func pythonImports(_ modules: [String]) -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import " + modules.joined(separator: ", ")]
+        process.arguments = [python, "-c", "import " + modules.joined(separator: ", ")]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do {
@@ -50,7 +59,7 @@ final class PartnerConsumer: Sendable {
         eventsFile = directory.file("events.jsonl")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", (Self.fixtures as NSString).appendingPathComponent(script)]
+        process.arguments = [Self.python, "-u", (Self.fixtures as NSString).appendingPathComponent(script)]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(["EVENTS_FILE": eventsFile]) { $1 }
         let pipe = Pipe()
         process.standardInput = input
