@@ -173,7 +173,21 @@ def parse_wrk(text):
     }
 
 
+def port_free(port):
+    import socket
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # only a listener conflicts, not TIME_WAIT
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def run_once(kind, args, index):
+    busy = [p for p in (PORT, ADMIN_PORT) + SINK_PORTS if not port_free(p)]
+    if busy:
+        sys.exit(f"bench: ports {busy} are in use (a stale nginx or relay?); stop it first")
     workdir = os.path.join(args.out, f"{index:02d}-{kind}")
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(os.path.join(workdir, "tmp"))

@@ -11,6 +11,8 @@ enum StoreSchema {
         PRAGMA synchronous = FULL;
         PRAGMA foreign_keys = OFF;
         PRAGMA temp_store = MEMORY;
+        PRAGMA wal_autocheckpoint = 4096;
+        PRAGMA cache_size = -8192;
         """
 
     static let version1 = """
@@ -45,7 +47,6 @@ enum StoreSchema {
         CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(destination, next_attempt_at) WHERE next_attempt_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS deliveries_claimed ON deliveries(claimed) WHERE claimed = 1;
         CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries(created_at) WHERE state IN ('pending', 'retrying');
-        CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries(created_at);
         CREATE INDEX IF NOT EXISTS deliveries_destination_state ON deliveries(destination, state, updated_at);
 
         -- One row per failed attempt (SPEC §7).
