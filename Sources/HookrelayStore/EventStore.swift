@@ -57,7 +57,8 @@ public final class EventStore: Sendable {
     /// Takes an event durably. `completion` runs on the writer thread after the commit
     /// that holds the event (with fsync), or with `StoreUnavailable` if it did not commit.
     public func accept(_ request: AcceptRequest, completion: @escaping @Sendable (Result<AcceptOutcome, StoreUnavailable>) -> Void) {
-        submit(AcceptWrite(request, statements: acceptStatements, completion: completion))
+        let statements = acceptStatements
+        submit(ResultWrite({ connection in try AcceptWrite.perform(request, statements: statements, on: connection) }, completion: completion))
     }
 
     /// Async form of `accept(_:completion:)`.

@@ -18,8 +18,8 @@ public enum MailgunSignature {
     /// `{"timestamp":"…","token":"…","signature":"…"}`: the `signature` object of a Mailgun JSON event.
     public static func signatureBlockJSON(key: [UInt8], timestamp: String, token: String) -> String {
         let signature = sign(key: key, timestamp: timestamp, token: token)
-        return "{\"timestamp\":" + jsonString(timestamp) + ",\"token\":" + jsonString(token)
-            + ",\"signature\":" + jsonString(signature) + "}"
+        return "{\"timestamp\":" + JSONText.quote(timestamp) + ",\"token\":" + JSONText.quote(token)
+            + ",\"signature\":" + JSONText.quote(signature) + "}"
     }
 
     /// A fresh token: 50 lowercase hex characters (25 random bytes from `RAND_bytes`).
@@ -40,24 +40,5 @@ public enum MailgunSignature {
         message.append(contentsOf: timestamp.utf8)
         message.append(contentsOf: token.utf8)
         return message
-    }
-
-    /// A JSON string literal for `text` (RFC 8259 escapes).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = HexEncoding.encode([UInt8(scalar.value)])
-                out += "\\u00" + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

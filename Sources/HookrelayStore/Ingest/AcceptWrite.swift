@@ -1,27 +1,12 @@
-/// The write that takes one event: replay check on the token, event row, one pending
-/// delivery per URL that does not have the event yet.
-///
-/// `@unchecked Sendable`: `outcome` is written and read only on the writer thread
-/// (in `perform`, then in `finish`).
-final class AcceptWrite: GroupedWrite, @unchecked Sendable {
-    private let request: AcceptRequest
-    private let statements: AcceptStatements
-    private let completion: @Sendable (Result<AcceptOutcome, StoreUnavailable>) -> Void
-    private var outcome: AcceptOutcome = .duplicate
-
-    init(_ request: AcceptRequest, statements: AcceptStatements, completion: @escaping @Sendable (Result<AcceptOutcome, StoreUnavailable>) -> Void) {
-        self.request = request
-        self.statements = statements
-        self.completion = completion
-    }
-
-    func perform(on connection: SQLiteConnection) throws {
+/// Takes one event inside the writer's transaction: replay check on the token, the event row,
+/// one pending delivery per URL that does not have the event yet.
+enum AcceptWrite {
+    static func perform(_ request: AcceptRequest, statements: AcceptStatements, on connection: SQLiteConnection) throws -> AcceptOutcome {
         let event = request.event
         if let token = event.token {
             let seen = try statements.findToken.bind(.text(request.source), .text(token)).firstRow { $0.text(0) }
             if let seen {
-                outcome = seen == event.id ? .duplicate : .tokenReplayed(originalEventID: seen)
-                return
+                return seen == event.id ? .duplicate : .tokenReplayed(originalEventID: seen)
             }
             try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
         }
@@ -48,15 +33,7 @@ final class AcceptWrite: GroupedWrite, @unchecked Sendable {
                 inserted += connection.changes
             }
         }
-        outcome = inserted > 0 ? .accepted(newDeliveries: inserted, claimed: claimed) : .duplicate
-    }
-
-    func finish(failure: StoreUnavailable?) {
-        if let failure {
-            completion(.failure(failure))
-        } else {
-            completion(.success(outcome))
-        }
+        return inserted > 0 ? .accepted(newDeliveries: inserted, claimed: claimed) : .duplicate
     }
 }
 
