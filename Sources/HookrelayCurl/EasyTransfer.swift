@@ -67,8 +67,12 @@ final class EasyTransfer {
         check(hr_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
         check(hr_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
         check(hr_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
-        // Wait for a connection that may turn out to multiplex (HTTP/2) rather than open another.
-        check(hr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
+        // Over TLS, wait for a connection that may turn out to multiplex (HTTP/2) rather than open
+        // another. Never for plain http (always HTTP/1.1): there a hung first request would hold
+        // back every other attempt to the destination.
+        if request.url.utf8.starts(with: "https:".utf8) || request.url.utf8.starts(with: "HTTPS:".utf8) {
+            check(hr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
+        }
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
         check(hr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs))

@@ -118,8 +118,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            // Idle between requests: close. A request waiting on the store is not idle.
-            if case .idle = state { context.close(promise: nil) }
+            // Idle between requests, or a client stalled mid-request: close. A request waiting
+            // for its answer (the store's commit) is not idle.
+            if case .waitingForResponse = state { return }
+            context.close(promise: nil)
             return
         }
         context.fireUserInboundEventTriggered(event)

@@ -34,6 +34,9 @@ final class DeliveryScheduler: @unchecked Sendable {
     private var stopping = false
     private var loopEnded = false
     private var lastPurge: Int64 = 0
+    /// Deliveries left claimed because their outcome (or release) did not commit: put back due
+    /// by the loop until the store takes it, so none waits for a restart.
+    private var stranded: [Int64] = []
     private var thread: Thread?
 
     init(config: RelayConfig, store: EventStore, engine: CurlEngine, metrics: RelayMetrics, logger: Logger, pollInterval: Duration = .seconds(1)) {
@@ -84,9 +87,21 @@ final class DeliveryScheduler: @unchecked Sendable {
         return true
     }
 
-    /// Gives back a slot taken by `reserve` that was not used (duplicate, store refused).
+    /// Gives back a slot taken by `reserve` that was not used (duplicate, store refused), with
+    /// its rate token.
     func release(destination: String) {
-        finished(destination)
+        giveBack(destination, slots: 1)
+    }
+
+    /// Returns unused slots and their rate tokens.
+    private func giveBack(_ destination: String, slots: Int) {
+        guard slots > 0 else { return }
+        condition.lock()
+        lanes[destination]?.inFlight -= slots
+        lanes[destination]?.limiter.refund(slots)
+        woken = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Starts the first attempt of a delivery stored claimed, on a slot taken by `reserve`.
@@ -143,6 +158,7 @@ final class DeliveryScheduler: @unchecked Sendable {
             for name in order {
                 wakeAt = min(wakeAt, dispatchDue(destination: name, now: now))
             }
+            releaseStranded(now: now)
             purgeIfDue(now: now)
 
             condition.lock()
@@ -156,6 +172,8 @@ final class DeliveryScheduler: @unchecked Sendable {
     }
 
     /// Claims and sends what is due for one destination; returns when to look at it again.
+    /// Slots and rate tokens are taken before the claim (under the lock, so ingest's
+    /// `reserve` cannot take the same ones) and what the claim did not use is given back.
     private func dispatchDue(destination name: String, now: Int64) -> Int64 {
         condition.lock()
         guard var lane = lanes[name] else {
@@ -165,6 +183,11 @@ final class DeliveryScheduler: @unchecked Sendable {
         let free = lane.destination.maxInFlight - lane.inFlight
         let allowed = lane.limiter.available(wanted: max(0, free), now: now)
         let nextToken = lane.limiter.nextAvailable(now: now)
+        if allowed > 0 {
+            lane.inFlight += allowed
+            lane.limiter.take(allowed, now: now)
+            lanes[name] = lane
+        }
         condition.unlock()
 
         guard allowed > 0 else {
@@ -174,16 +197,13 @@ final class DeliveryScheduler: @unchecked Sendable {
         // A read (no write, no commit) tells whether anything is due; most wake-ups find nothing,
         // since first attempts are handed over at accept time.
         let nextDue = (try? store.nextDueTime(destination: name)) ?? nil
-        guard let nextDue else { return Int64.max }
-        if nextDue > now { return nextDue }
+        guard let nextDue, nextDue <= now else {
+            giveBack(name, slots: allowed)
+            return nextDue ?? Int64.max
+        }
         let claimed = claim(destination: name, now: now, limit: allowed)
+        giveBack(name, slots: allowed - claimed.count)
         if claimed.isEmpty { return now + pollInterval.milliseconds }
-        condition.lock()
-        lane = lanes[name]!
-        lane.limiter.take(claimed.count, now: now)
-        lane.inFlight += claimed.count
-        lanes[name] = lane
-        condition.unlock()
         for delivery in claimed {
             send(delivery, lane: lane, now: now)
         }
@@ -212,7 +232,11 @@ final class DeliveryScheduler: @unchecked Sendable {
 
     private func send(_ delivery: ClaimedDelivery, lane: Lane, now: Int64) {
         var machine = DeliveryStateMachine(policy: lane.policy, attempts: delivery.attempts, dueAt: now)
-        guard case .send(let attempt) = machine.start(now: now) else { return }
+        guard case .send(let attempt) = machine.start(now: now) else {
+            strand(delivery.id)
+            finished(delivery.destination)
+            return
+        }
         let request: OutboundRequest
         do {
             request = try lane.builder.request(
@@ -235,6 +259,7 @@ final class DeliveryScheduler: @unchecked Sendable {
             store.record(record) { [self] outcome in
                 if case .failure(let storeError) = outcome {
                     logger.error("cannot store an attempt's outcome", metadata: ["event_id": "\(delivery.eventID)", "error": "\(storeError)"])
+                    strand(delivery.id)
                 }
                 finished(delivery.destination)
             }
@@ -250,7 +275,10 @@ final class DeliveryScheduler: @unchecked Sendable {
         let now = Self.nowMillis()
         if result.transportError?.kind == .cancelled {
             metrics.attempt(destination: delivery.destination, outcome: "cancelled", latency: result.latency)
-            store.release(deliveryIDs: [delivery.id], dueAt: now) { [self] _ in finished(delivery.destination) }
+            store.release(deliveryIDs: [delivery.id], dueAt: now) { [self] outcome in
+                if case .failure = outcome { strand(delivery.id) }
+                finished(delivery.destination)
+            }
             return
         }
         var machine = machine
@@ -272,8 +300,9 @@ final class DeliveryScheduler: @unchecked Sendable {
         }
         store.record(record) { [self] outcome in
             if case .failure(let error) = outcome {
-                // The delivery stays claimed; the next start makes it due again (at-least-once).
+                // Still claimed: the loop puts it back due (and a restart would too).
                 logger.error("cannot store an attempt's outcome", metadata: ["event_id": "\(delivery.eventID)", "error": "\(error)"])
+                strand(delivery.id)
             }
             finished(delivery.destination)
         }
@@ -285,6 +314,27 @@ final class DeliveryScheduler: @unchecked Sendable {
         woken = true
         condition.broadcast()
         condition.unlock()
+    }
+
+    private func strand(_ deliveryID: Int64) {
+        condition.lock()
+        stranded.append(deliveryID)
+        condition.unlock()
+    }
+
+    /// Puts stranded deliveries back due; those the store still refuses wait for the next turn.
+    private func releaseStranded(now: Int64) {
+        condition.lock()
+        let ids = stranded
+        stranded.removeAll()
+        condition.unlock()
+        guard !ids.isEmpty else { return }
+        store.release(deliveryIDs: ids, dueAt: now) { [self] outcome in
+            guard case .failure = outcome else { return }
+            condition.lock()
+            stranded.append(contentsOf: ids)
+            condition.unlock()
+        }
     }
 
     private func purgeIfDue(now: Int64) {

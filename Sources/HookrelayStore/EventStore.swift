@@ -58,7 +58,7 @@ public final class EventStore: Sendable {
     /// that holds the event (with fsync), or with `StoreUnavailable` if it did not commit.
     public func accept(_ request: AcceptRequest, completion: @escaping @Sendable (Result<AcceptOutcome, StoreUnavailable>) -> Void) {
         let statements = acceptStatements
-        submit(ResultWrite({ connection in try AcceptWrite.perform(request, statements: statements, on: connection) }, completion: completion))
+        submit(ResultWrite({ connection in try AcceptWrite.perform(request, statements: statements, on: connection) }, completion: completion), bounded: true)
     }
 
     /// Async form of `accept(_:completion:)`.
@@ -68,9 +68,10 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Queues a write; answers `overloaded` at once when the queue is full or the store closed.
-    func submit(_ write: any GroupedWrite) {
-        if !writer.submit(write) {
+    /// Queues a write; answers `overloaded` at once when the store is closed or, for a
+    /// `bounded` write (an accept), when the queue is full.
+    func submit(_ write: any GroupedWrite, bounded: Bool = false) {
+        if !writer.submit(write, bounded: bounded) {
             write.finish(failure: StoreUnavailable(.overloaded, "store write queue is full or the store is closed"))
         }
     }

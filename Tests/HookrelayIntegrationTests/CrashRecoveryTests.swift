@@ -104,4 +104,52 @@ struct CrashRecoveryTests {
         second.terminate()
         #expect(await second.waitForExit() == 0)
     }
+
+    @Test("SIGKILL with attempts on the wire: after restart they are sent again and delivered")
+    func killWithAttemptsInFlight() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let hanging = try await SinkServer.start(.hang)
+        let port = hanging.port
+        let body = """
+            [[destination]]
+            name = "crm"
+            url = "http://127.0.0.1:\(port)/crm"
+            timeout = "60s"
+            retry = ["1h"]
+
+            [[route]]
+            source = "mailgun"
+            events = ["*"]
+            to = ["crm"]
+            """
+        let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
+        let factory = MailgunEventFactory(key: ProcessSupport.signingKey)
+
+        let first = try RelayProcess(arguments: ["serve", "--config", path])
+        let listening = try await first.waitUntilListening()
+        var accepted: Set<String> = []
+        for n in 0..<10 {
+            let id = "evt-wire-\(n)"
+            if try await HTTPTestClient.send(factory.json(id: id), port: listening.ingest).status == 200 { accepted.insert(id) }
+        }
+        #expect(accepted.count == 10)
+        // Every attempt is on the wire (the sink holds them) when the relay dies.
+        #expect(await Polling.until { hanging.requests.count == 10 })
+        first.kill()
+        _ = await first.waitForExit()
+        await hanging.stop()
+
+        let sink = try await SinkServer.start(.status(200), port: port)
+        defer { Task { await sink.stop() } }
+        let second = try RelayProcess(arguments: ["serve", "--config", path])
+        _ = try await second.waitUntilListening()
+        let delivered = await Polling.until(timeout: .seconds(15)) {
+            accepted.isSubset(of: Set(sink.requests.compactMap { $0.header("X-Hookrelay-Event-Id") }))
+        }
+        #expect(delivered, "attempts in flight at the kill were not sent again after restart")
+        #expect(second.outputText.contains("in flight at the last stop"), "the restart says how many it recovered")
+        second.terminate()
+        #expect(await second.waitForExit() == 0)
+    }
 }

@@ -193,4 +193,37 @@ struct DeliveryTests {
             #expect(next - first.time >= 2000)
         }
     }
+
+    @Test("max_in_flight bounds the attempts on the wire to a destination")
+    func maxInFlight() async throws {
+        let sink = try await SinkServer.start(.hang)
+        defer { Task { await sink.stop() } }
+        let config = Self.destination("slow", sink.url(), extra: "max_in_flight = 2\ntimeout = \"30s\"") + Self.route(["slow"])
+        try await withRelay(config: config) { (relay: RelayHarness) async throws in
+            for n in 0..<6 {
+                #expect(try await relay.send(relay.mailgun.json(id: "evt-inflight-\(n)")).status == 200)
+            }
+            #expect(await Polling.until { sink.requests.count == 2 })
+            // Bounded negative check: for a second more, no third attempt starts.
+            #expect(await Polling.until(timeout: .seconds(1)) { sink.requests.count > 2 } == false)
+        }
+    }
+
+    @Test("rate spaces attempts: 2/s sends at most 2 at once, the rest as tokens come back")
+    func rate() async throws {
+        let sink = try await SinkServer.start()
+        defer { Task { await sink.stop() } }
+        try await withRelay(config: Self.destination("chat", sink.url(), extra: #"rate = "2/s""#) + Self.route(["chat"])) { (relay: RelayHarness) async throws in
+            for n in 0..<5 {
+                #expect(try await relay.send(relay.mailgun.json(id: "evt-rate-\(n)")).status == 200)
+            }
+            #expect(await Polling.until(timeout: .seconds(10)) { sink.requests.count == 5 })
+            let times = sink.requests.map(\.receivedAt)
+            // A burst of 2, then one every 500 ms: the 5th no sooner than ~1.5 s after the 1st.
+            #expect(times[4] - times[0] >= .milliseconds(1400), "\(times[4] - times[0])")
+            for index in 2..<times.count {
+                #expect(times[index] - times[index - 2] >= .milliseconds(450), "no 3 attempts within one 2/s window")
+            }
+        }
+    }
 }

@@ -47,7 +47,7 @@ struct StorePurgeTests {
         let removed: Int = try await withCheckedThrowingContinuation { continuation in
             store.purge(now: now, dedupWindow: .seconds(60), failureRetention: .seconds(60)) { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
-        #expect(removed >= 4, "2 tokens, 1 delivery, 1 event, 1 failure")
+        #expect(removed == 5, "2 tokens, 1 delivery, 1 event, 1 failure")
         #expect(try store.eventRecord(id: "evt-old-done") == nil)
         #expect(try store.failures(FailureQuery()).isEmpty)
         let pending = try #require(try store.eventRecord(id: "evt-old-pending"))

@@ -25,6 +25,12 @@ public struct RateLimiter: Sendable {
         tokens = max(0, tokens - Double(count))
     }
 
+    /// Gives back `count` tokens taken for attempts that did not start.
+    public mutating func refund(_ count: Int) {
+        guard let rate else { return }
+        tokens = min(Double(rate.count), tokens + Double(count))
+    }
+
     /// Unix ms when the next token is available; `now` if one is.
     public mutating func nextAvailable(now: Int64) -> Int64 {
         guard let rate else { return now }

@@ -113,9 +113,10 @@ extension EventStore {
         }, completion: completion))
     }
 
-    /// Deletes what has outlived its window: tokens past expiry, finished deliveries that
-    /// finished more than `dedupWindow` ago (and events left without deliveries), failure
-    /// records older than `failureRetention`. Deliveries are found per destination and finished
+    /// Deletes what has outlived its window: tokens past expiry, delivered and rejected
+    /// deliveries that finished more than `dedupWindow` ago, dead ones after the longer of
+    /// `dedupWindow` and `failureRetention` (so they stay replayable), events left without
+    /// deliveries, failure records older than `failureRetention`. Deliveries are found per destination and finished
     /// state through the `(destination, state, updated_at)` index, so the hot insert path keeps
     /// one index fewer.
     public func purge(now: Int64, dedupWindow: Duration, failureRetention: Duration, completion: @escaping @Sendable (Result<Int, StoreUnavailable>) -> Void) {
@@ -132,10 +133,12 @@ extension EventStore {
                 destinations.append(destination)
                 next = try after.bind(.text(destination)).firstRow { $0.optionalText(0) } ?? nil
             }
+            // Dead deliveries stay replayable as long as their failures are shown.
+            let deadCutoff = now - max(dedupWindow, failureRetention).milliseconds
             let delete = try connection.prepare("DELETE FROM deliveries WHERE destination = ? AND state = ? AND updated_at < ? AND claimed = 0")
             for destination in destinations {
-                for state in ["delivered", "rejected", "dead"] {
-                    try delete.bind(.text(destination), .text(state), .integer(cutoff)).run()
+                for (state, before) in [("delivered", cutoff), ("rejected", cutoff), ("dead", deadCutoff)] {
+                    try delete.bind(.text(destination), .text(state), .integer(before)).run()
                     removed += connection.changes
                 }
             }

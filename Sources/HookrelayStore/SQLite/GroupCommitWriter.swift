@@ -45,11 +45,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues a write; false (and nothing queued) when the queue is at its bound or the writer stopped.
-    func submit(_ write: any GroupedWrite) -> Bool {
+    /// Queues a write; false (and nothing queued) when the writer stopped, or when `bounded`
+    /// and the queue is at its bound. Only new work (accepts) is bounded: the outcome of an
+    /// attempt already made must never be refused for load, or its delivery would stay claimed.
+    func submit(_ write: any GroupedWrite, bounded: Bool) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !stopping, queue.count < queueLimit else { return false }
+        guard !stopping, !bounded || queue.count < queueLimit else { return false }
         queue.append(write)
         if queue.count == 1 { condition.signal() }
         return true
@@ -116,6 +118,12 @@ final class GroupCommitWriter: @unchecked Sendable {
                 try releaseSavepoint.run()
             } catch {
                 let sqliteError = error as? SQLiteError ?? SQLiteError(code: SQLITE_ERROR, message: "\(error)")
+                if !connection.isInTransaction {
+                    // SQLite rolled back the whole transaction (disk full, I/O error): what ran
+                    // before is gone, and what follows must not autocommit on its own.
+                    finish(batch, commitError: sqliteError)
+                    return
+                }
                 failures[index] = sqliteError
                 try? rollbackToSavepoint.run()
                 try? releaseSavepoint.run()

@@ -50,6 +50,9 @@ final class SQLiteConnection: @unchecked Sendable {
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    /// False when no transaction is open (SQLite may roll one back entirely on some errors).
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     func check(_ rc: Int32) throws(SQLiteError) {
