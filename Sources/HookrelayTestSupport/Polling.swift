@@ -3,7 +3,7 @@ public enum Polling {
     /// Polls `condition` every `interval` until it holds; false if `timeout` passes first.
     @discardableResult
     public static func until(
-        timeout: Duration = .seconds(10), interval: Duration = .milliseconds(20), _ condition: () async throws -> Bool
+        timeout: Duration = .seconds(20), interval: Duration = .milliseconds(20), _ condition: () async throws -> Bool
     ) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {

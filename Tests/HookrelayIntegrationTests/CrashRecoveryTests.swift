@@ -144,7 +144,7 @@ struct CrashRecoveryTests {
         defer { Task { await sink.stop() } }
         let second = try RelayProcess(arguments: ["serve", "--config", path])
         _ = try await second.waitUntilListening()
-        let delivered = await Polling.until(timeout: .seconds(15)) {
+        let delivered = await Polling.until {
             accepted.isSubset(of: Set(sink.requests.compactMap { $0.header("X-Hookrelay-Event-Id") }))
         }
         #expect(delivered, "attempts in flight at the kill were not sent again after restart")

@@ -41,12 +41,13 @@ struct GracefulShutdownTests {
                     return ids
                 }
             }
-            await Polling.until(timeout: .seconds(10)) { sink.requests.count >= 50 }
+            await Polling.until(timeout: .seconds(30)) { sink.requests.count >= 50 }
             let start = ContinuousClock.now
             relay.terminate()
-            let status = await relay.waitForExit(timeout: .seconds(10))
+            let status = await relay.waitForExit(timeout: .seconds(20))
             #expect(status == 0, "output: \(relay.outputText.suffix(2000))")
-            #expect(ContinuousClock.now - start < .seconds(8), "exits within the grace bound")
+            // The documented budget (OPERATIONS.md): twice the grace plus 10 s.
+            #expect(ContinuousClock.now - start < .seconds(16), "exits within the shutdown budget")
             var all: [String] = []
             for try await ids in group { all += ids }
             return all
