@@ -90,17 +90,20 @@ final class DeliveryScheduler: @unchecked Sendable {
     /// Gives back a slot taken by `reserve` that was not used (duplicate, store refused), with
     /// its rate token.
     func release(destination: String) {
-        giveBack(destination, slots: 1)
+        giveBack(destination, slots: 1, wake: true)
     }
 
-    /// Returns unused slots and their rate tokens.
-    private func giveBack(_ destination: String, slots: Int) {
+    /// Returns unused slots and their rate tokens. `wake` only when another thread gives them
+    /// back: the loop returning its own unused slots must not wake itself (it would spin).
+    private func giveBack(_ destination: String, slots: Int, wake: Bool) {
         guard slots > 0 else { return }
         condition.lock()
         lanes[destination]?.inFlight -= slots
         lanes[destination]?.limiter.refund(slots)
-        woken = true
-        condition.broadcast()
+        if wake {
+            woken = true
+            condition.broadcast()
+        }
         condition.unlock()
     }
 
@@ -198,11 +201,11 @@ final class DeliveryScheduler: @unchecked Sendable {
         // since first attempts are handed over at accept time.
         let nextDue = (try? store.nextDueTime(destination: name)) ?? nil
         guard let nextDue, nextDue <= now else {
-            giveBack(name, slots: allowed)
+            giveBack(name, slots: allowed, wake: false)
             return nextDue ?? Int64.max
         }
         let claimed = claim(destination: name, now: now, limit: allowed)
-        giveBack(name, slots: allowed - claimed.count)
+        giveBack(name, slots: allowed - claimed.count, wake: false)
         if claimed.isEmpty { return now + pollInterval.milliseconds }
         for delivery in claimed {
             send(delivery, lane: lane, now: now)
