@@ -76,14 +76,11 @@ enum AdminPage {
             let dead = row.count("dead")
             if dead > 0 && row.url != nil {
                 // Replay by destination needs the destination in the config (the API refuses others).
-                let command = "hookrelay replay --destination \(shellQuoted(row.name)) --state dead"
-                if buttons {
-                    out += "<button type=\"button\" disabled data-replay=\"destination\" data-destination=\"\(escape(row.name))\" "
-                    out += "data-command=\"\(escape(command))\" title=\"POST /admin/api/replay {&quot;destination&quot;:…,&quot;state&quot;:&quot;dead&quot;}\">"
-                    out += "Replay \(dead) dead</button> <span class=\"result\" role=\"status\"></span>"
-                } else {
-                    out += "<code>\(escape(command))</code>"
-                }
+                out += replayControl(
+                    buttons: buttons, target: "data-replay=\"destination\" data-destination=\"\(escape(row.name))\"",
+                    command: "hookrelay replay --destination \(shellQuoted(row.name)) --state dead",
+                    title: "POST /admin/api/replay {&quot;destination&quot;:…,&quot;state&quot;:&quot;dead&quot;}", label: "Replay \(dead) dead"
+                )
             } else {
                 out += "<span class=\"muted\">-</span>"
             }
@@ -114,14 +111,12 @@ enum AdminPage {
             out += "<td><a href=\"/admin/api/events/\(escape(percentEncoded(record.eventID)))\" title=\"\(escape(record.eventID))\">"
             out += "\(escape(record.eventType))</a><br><span class=\"muted id\">\(escape(AdminFailureTable.oneLine(record.eventID, width: 28)))</span></td><td>"
             if isDead {
-                let command = "hookrelay replay --event \(shellQuoted(record.eventID))"
-                if buttons {
-                    out += "<button type=\"button\" disabled data-replay=\"event\" data-event-id=\"\(escape(record.eventID))\" "
-                    out += "data-command=\"\(escape(command))\" title=\"POST /admin/api/replay {&quot;event_id&quot;:…}: re-sends each delivery of this event not already waiting to go\">"
-                    out += "Replay</button> <span class=\"result\" role=\"status\"></span>"
-                } else {
-                    out += "<code>\(escape(command))</code>"
-                }
+                out += replayControl(
+                    buttons: buttons, target: "data-replay=\"event\" data-event-id=\"\(escape(record.eventID))\"",
+                    command: "hookrelay replay --event \(shellQuoted(record.eventID))",
+                    title: "POST /admin/api/replay {&quot;event_id&quot;:…}: re-sends each delivery of this event not already waiting to go",
+                    label: "Replay"
+                )
             } else {
                 out += "<span class=\"muted\">-</span>"
             }
@@ -258,6 +253,15 @@ enum AdminPage {
             }
         }
         return out
+    }
+
+    /// A replay control: a button (enabled by the page's script) when no token is needed,
+    /// else the equivalent `hookrelay replay` command to copy. `target` holds the escaped
+    /// `data-*` attributes naming what to replay; `title` is already HTML.
+    static func replayControl(buttons: Bool, target: String, command: String, title: String, label: String) -> String {
+        guard buttons else { return "<code>\(escape(command))</code>" }
+        return "<button type=\"button\" disabled \(target) data-command=\"\(escape(command))\" title=\"\(title)\">"
+            + "\(label)</button> <span class=\"result\" role=\"status\"></span>"
     }
 
     /// A word for a POSIX shell: as is when it is plainly safe, else single-quoted, so a
