@@ -228,4 +228,20 @@ struct DeliveryTests {
             }
         }
     }
+
+    @Test("replaying a dead delivery sends it again: attempts restart at 1, and it ends delivered")
+    func replayRedelivers() async throws {
+        let sink = try await SinkServer.start(.status(500))
+        defer { Task { await sink.stop() } }
+        try await withRelay(config: Self.destination("crm", sink.url(), retry: "[]") + Self.route(["crm"])) { (relay: RelayHarness) async throws in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-replay")).status == 200)
+            #expect(try await Self.settled(relay, "evt-replay").deliveries.first?.state == "dead")
+            sink.setBehavior(.status(200))
+            let replay = try await HTTPTestClient.send(.json("/admin/api/replay", Array(#"{"event_id":"evt-replay"}"#.utf8)), port: relay.adminPort)
+            #expect(replay.status == 200)
+            #expect(await Polling.until { (try? relay.relay.store.eventRecord(id: "evt-replay"))?.deliveries.first?.state == "delivered" })
+            #expect(sink.requests.map { $0.header("X-Hookrelay-Attempt") } == ["1", "1"], "the replay is a fresh first attempt")
+            #expect(sink.requests.count == 2)
+        }
+    }
 }

@@ -10,8 +10,9 @@ enum ProcessSupport {
         return url.path
     }()
 
-    /// A relay.conf for a child process: free ports (logged at start), data in `dataDirectory`.
-    static func config(dataDirectory: String, body: String) -> String {
+    /// A relay.conf on free ports (a child process logs them at start), data in `dataDirectory`,
+    /// one Mailgun source signed with `key`, then `body` (destinations, routes).
+    static func config(dataDirectory: String, body: String, key: String = signingKey) -> String {
         """
         [server]
         listen = "127.0.0.1:0"
@@ -22,7 +23,7 @@ enum ProcessSupport {
         name = "mailgun"
         path = "/webhooks/mailgun"
         verify = "mailgun"
-        keys = ["process-test-key"]
+        keys = ["\(key)"]
 
         \(body)
         """

@@ -100,20 +100,7 @@ func withRelay(server: String = "", extra: String = "", _ body: (RelayHarness) a
 /// Runs `body` against a relay on the test's own config (sources, destinations, routes after `[server]`).
 func withRelay(config: String, _ body: (RelayHarness) async throws -> Void) async throws {
     let harness = try await RelayHarness { dataDirectory in
-        """
-        [server]
-        listen = "127.0.0.1:0"
-        admin_listen = "127.0.0.1:0"
-        data_dir = "\(dataDirectory)"
-
-        [[source]]
-        name = "mailgun"
-        path = "/webhooks/mailgun"
-        verify = "mailgun"
-        keys = ["\(RelayHarness.signingKey)"]
-
-        \(config)
-        """
+        ProcessSupport.config(dataDirectory: dataDirectory, body: config, key: RelayHarness.signingKey)
     }
     try await withRelay(harness: harness, body)
 }
