@@ -87,7 +87,9 @@ func parsingMultipartBody(boundary: String, fields: [(String, String)], file: (n
         #expect(throws: BodyParseError.self) { try WebhookBody.parse(bytes("{\"a\":"), kind: .json, contentType: "application/json") }
         #expect(throws: BodyParseError.self) { try WebhookBody.parse([], kind: .json, contentType: "application/json") }
         let body = try WebhookBody.parse(bytes(#"{"a":{"b":"x","n":1701388800,"f":1.5,"t":true,"z":null}}"#), kind: .json, contentType: "application/json")
-        let object = try #require(body.jsonObject)
+        let object: JSONObject = try #require(body.jsonObject)
+        #expect(object["a"]?.objectValue?.members.map(\.name) == ["b", "n", "f", "t", "z"])  // in order
+        #expect(JSONLookup.value(at: ["a", "n"], in: object) == .number("1701388800"))
         #expect(JSONLookup.text(at: ["a", "b"], in: object) == "x")
         #expect(JSONLookup.text(at: ["a", "n"], in: object) == "1701388800")
         #expect(JSONLookup.text(at: ["a", "f"], in: object) == "1.5")

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A request body read according to its media type: a JSON object or form fields.
 enum WebhookBody {
     /// The body kinds hookrelay accepts; any other media type is answered 415.
@@ -19,8 +17,10 @@ enum WebhookBody {
         }
     }
 
-    /// A JSON body; the top level is always an object (values as `JSONSerialization` gives them).
-    case json([String: Any])
+    /// A JSON body; the top level is always an object. Read by `JSONParser` in strict mode, so a
+    /// body accepted here reads back the same way on the rewrite path; as there, a duplicate member
+    /// name keeps every member in order and lookups take the first (`{"id":"a","id":"b"}` has id `a`).
+    case json(JSONObject)
     /// A urlencoded or multipart body.
     case form(FormFields)
 
@@ -29,14 +29,15 @@ enum WebhookBody {
         switch kind {
         case .json:
             guard !body.isEmpty else { throw BodyParseError("empty JSON body") }
-            let object: Any
+            let value: JSONValue
             do {
-                object = try JSONSerialization.jsonObject(with: Data(body))
+                // Strict: invalid UTF-8 and lone surrogate escapes are refused (400), not replaced.
+                value = try JSONParser.parse(body, strict: true)
             } catch {
                 throw BodyParseError("body is not valid JSON")
             }
-            guard let dictionary = object as? [String: Any] else { throw BodyParseError("JSON body is not an object") }
-            return .json(dictionary)
+            guard case .object(let object) = value else { throw BodyParseError("JSON body is not an object") }
+            return .json(object)
         case .formURLEncoded:
             return .form(FormURLEncodedParser.parse(body))
         case .multipart:
@@ -48,7 +49,7 @@ enum WebhookBody {
     }
 
     /// The JSON object, if this is a JSON body.
-    var jsonObject: [String: Any]? {
+    var jsonObject: JSONObject? {
         if case .json(let object) = self { return object }
         return nil
     }

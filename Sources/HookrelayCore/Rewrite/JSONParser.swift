@@ -1,13 +1,21 @@
 /// Reads JSON text (RFC 8259) into a `JSONValue`: strict grammar, objects in order, numbers as text.
-// Invalid UTF-8 and lone surrogate escapes become U+FFFD rather than failing: the body was already
-// accepted at ingest, and a rewrite should not lose an event over one odd character.
+///
+/// Two modes share the one grammar and differ only in what a string may hold:
+/// - lenient (the default, for the rewrite path): invalid UTF-8 and lone surrogate escapes become
+///   U+FFFD rather than failing; the body was already accepted at ingest, and a rewrite should not
+///   lose an event over one odd character.
+/// - `strict` (for ingest): invalid UTF-8 and lone surrogate escapes are refused, so whatever ingest
+///   accepts reads back the same way here.
+///
+/// Either way only UTF-8 is read (no byte order mark, no UTF-16/32), and duplicate member names are
+/// kept in order (`JSONObject` lookups take the first).
 enum JSONParser {
     /// Nesting deeper than this is refused (a guard against stack exhaustion).
     static let maxDepth = 512
 
-    static func parse(_ bytes: [UInt8]) throws(RewriteError) -> JSONValue {
+    static func parse(_ bytes: [UInt8], strict: Bool = false) throws(RewriteError) -> JSONValue {
         let result: Result<JSONValue, RewriteError> = bytes.withUnsafeBufferPointer { buffer in
-            var reader = Reader(bytes: buffer)
+            var reader = Reader(bytes: buffer, strict: strict)
             do throws(RewriteError) {
                 reader.skipWhitespace()
                 let value = try reader.value(depth: 0)
@@ -23,14 +31,17 @@ enum JSONParser {
 
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
+        /// Refuse invalid UTF-8 and lone surrogate escapes instead of replacing them.
+        let strict: Bool
         var position = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>) {
+        init(bytes: UnsafeBufferPointer<UInt8>, strict: Bool) {
             self.bytes = bytes
+            self.strict = strict
         }
 
-        func error(_ what: String) -> RewriteError {
-            RewriteError("body is not valid JSON: \(what) at byte \(position)")
+        func error(_ what: String, at offset: Int? = nil) -> RewriteError {
+            RewriteError("body is not valid JSON: \(what) at byte \(offset ?? position)")
         }
 
         mutating func skipWhitespace() {
@@ -148,57 +159,83 @@ enum JSONParser {
 
         private func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
-        /// A string literal starting at the opening quote.
+        /// A string literal starting at the opening quote. A string without escapes (the common
+        /// case) becomes a `String` straight from its bytes; one with escapes is assembled from its
+        /// runs of plain bytes and the escapes between them.
         mutating func string() throws(RewriteError) -> String {
-            position += 1  // "
             let start = position
-            // Fast path: no escapes.
-            while position < bytes.count {
-                let c = bytes[position]
-                if c == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-                    position += 1
-                    return text
-                }
-                if c == UInt8(ascii: "\\") { break }
-                guard c >= 0x20 else { throw error("control character in a string") }
+            position += 1  // "
+            var runStart = position
+            var ascii = skipPlainBytes()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
                 position += 1
+                return try text(UnsafeBufferPointer(rebasing: bytes[runStart..<position - 1]), ascii: ascii, at: start)
             }
-            var out = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<position]))
-            while position < bytes.count {
-                let c = bytes[position]
-                switch c {
+            var unescaped: [UInt8] = []
+            while true {
+                unescaped.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
+                guard position < bytes.count else { throw error("unterminated string") }
+                switch bytes[position] {
                 case UInt8(ascii: "\""):
                     position += 1
-                    return String(decoding: out, as: UTF8.self)
+                    return try text(unescaped, ascii: ascii, at: start)
                 case UInt8(ascii: "\\"):
                     position += 1
-                    guard position < bytes.count else { throw error("unexpected end in a string") }
-                    let escape = bytes[position]
-                    position += 1
-                    switch escape {
-                    case UInt8(ascii: "\""): out.append(0x22)
-                    case UInt8(ascii: "\\"): out.append(0x5C)
-                    case UInt8(ascii: "/"): out.append(0x2F)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
-                    case UInt8(ascii: "u"): appendScalar(try unicodeEscape(), to: &out)
-                    default: throw error("bad escape in a string")
-                    }
+                    try escape(into: &unescaped)
                 default:
-                    guard c >= 0x20 else { throw error("control character in a string") }
-                    out.append(c)
-                    position += 1
+                    throw error("control character in a string")
                 }
+                runStart = position
+                ascii = skipPlainBytes() && ascii
             }
-            throw error("unterminated string")
         }
 
-        /// The scalar of a `\uXXXX` escape (after the `u`), joining a surrogate pair.
+        /// Moves past the bytes that stand for themselves in a string (all but `"`, `\` and control
+        /// characters); true when they were all ASCII.
+        private mutating func skipPlainBytes() -> Bool {
+            var bits: UInt8 = 0
+            var i = position
+            while i < bytes.count {
+                let c = bytes[i]
+                guard c >= 0x20, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") else { break }
+                bits |= c
+                i += 1
+            }
+            position = i
+            return bits < 0x80
+        }
+
+        /// The string of a literal's bytes (escapes resolved); `ascii` says its raw bytes were all
+        /// ASCII, so only escapes could add others, and those are valid UTF-8. In strict mode invalid
+        /// UTF-8 is refused, otherwise replaced with U+FFFD. (Escapes are ASCII, so a UTF-8 sequence
+        /// never spans one: checking the joined bytes is checking the raw ones.)
+        private func text(_ utf8: some Collection<UInt8>, ascii: Bool, at start: Int) throws(RewriteError) -> String {
+            guard strict, !ascii else { return String(decoding: utf8, as: UTF8.self) }
+            guard let text = String(validating: utf8, as: UTF8.self) else { throw error("invalid UTF-8 in a string", at: start) }
+            return text
+        }
+
+        /// One escape after its backslash, appended to `out` as UTF-8.
+        private mutating func escape(into out: inout [UInt8]) throws(RewriteError) {
+            guard position < bytes.count else { throw error("unexpected end in a string") }
+            let escape = bytes[position]
+            position += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"): UTF8.encode(try unicodeEscape()) { out.append($0) }
+            default: throw error("bad escape in a string")
+            }
+        }
+
+        /// The scalar of a `\uXXXX` escape (after the `u`), joining a surrogate pair. A lone
+        /// surrogate is refused in strict mode and read as U+FFFD otherwise.
         private mutating func unicodeEscape() throws(RewriteError) -> Unicode.Scalar {
+            let escapeStart = position - 2
             let first = try hex4()
             if (0xD800..<0xDC00).contains(first) {
                 // A high surrogate: a low one should follow as another \u escape.
@@ -206,14 +243,16 @@ enum JSONParser {
                     let saved = position
                     position += 2
                     let second = try hex4()
-                    if (0xDC00..<0xE000).contains(second) {
-                        return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)) ?? "\u{FFFD}"
+                    if (0xDC00..<0xE000).contains(second), let scalar = Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)) {
+                        return scalar
                     }
                     position = saved
                 }
-                return "\u{FFFD}"
+            } else if let scalar = Unicode.Scalar(first) {
+                return scalar
             }
-            return Unicode.Scalar(first) ?? "\u{FFFD}"
+            if strict { throw error("lone surrogate escape in a string", at: escapeStart) }
+            return "\u{FFFD}"
         }
 
         private mutating func hex4() throws(RewriteError) -> UInt32 {
@@ -225,10 +264,6 @@ enum JSONParser {
                 position += 1
             }
             return value
-        }
-
-        private func appendScalar(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
-            UTF8.encode(scalar) { out.append($0) }
         }
     }
 }

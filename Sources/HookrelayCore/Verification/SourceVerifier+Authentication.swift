@@ -53,7 +53,7 @@ extension SourceVerifier {
         let prefix: String
         switch body {
         case .json(let object):
-            let block = object["signature"] as? [String: Any]
+            let block = object["signature"]?.objectValue
             timestamp = JSONLookup.text(of: block?["timestamp"])
             token = JSONLookup.text(of: block?["token"])
             signature = JSONLookup.text(of: block?["signature"])

@@ -35,8 +35,8 @@ extension SourceVerifier {
     }
 
     /// A Mailgun JSON event: `event-data.id`, `event-data.event`, severity aliases, sender domain.
-    private func identifyMailgun(_ object: [String: Any], contentType: String, token: String?) -> Result<ReceivedEvent, IngestRefusal> {
-        guard let eventData = object["event-data"] as? [String: Any] else {
+    private func identifyMailgun(_ object: JSONObject, contentType: String, token: String?) -> Result<ReceivedEvent, IngestRefusal> {
+        guard let eventData = object["event-data"]?.objectValue else {
             return .failure(.malformed("missing event-data"))
         }
         guard let id = JSONLookup.text(of: eventData["id"]) else { return .failure(.malformed("missing event-data.id")) }
