@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "HookrelayIntegrationTests",
             dependencies: [
-                "HookrelayCore", "HookrelayConfig", "HookrelayStore", "HookrelayRuntime", "HookrelayTestSupport",
+                "HookrelayCore", "HookrelayConfig", "HookrelayStore", "HookrelayRuntime", "HookrelayTestSupport", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -110,13 +110,13 @@ def fill(db_path, deliveries):
     made = 0
     for n in range(events):
         eid = f"backlog-{n}"
-        db.execute("INSERT INTO events (event_id, source, event_type, domain, content_type, body, received_at) VALUES (?,?,?,?,?,?,?)",
-                   (eid, "mailgun", "delivered", "mg.example.com", "application/json", body % eid.encode(), now))
+        row = db.execute("INSERT INTO events (event_id, source, event_type, domain, content_type, body, received_at) VALUES (?,?,?,?,?,?,?)",
+                         (eid, "mailgun", "delivered", "mg.example.com", "application/json", body % eid.encode(), now)).lastrowid
         for d in (1, 2, 3):
             if made == deliveries:
                 break
-            db.execute("INSERT INTO deliveries (event_id, destination, url, state, attempts, next_attempt_at, last_error, created_at, updated_at) "
-                       "VALUES (?,?,?,'retrying',1,?,'connect',?,?)", (eid, f"d{d}", f"http://127.0.0.1:9/d{d}", due, now, now))
+            db.execute("INSERT INTO deliveries (event, destination, url, state, attempts, next_attempt_at, last_error, created_at, updated_at) "
+                       "VALUES (?,?,?,'retrying',1,?,'connect',?,?)", (row, f"d{d}", f"http://127.0.0.1:9/d{d}", due, now, now))
             made += 1
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

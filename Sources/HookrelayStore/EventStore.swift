@@ -32,7 +32,10 @@ public final class EventStore: Sendable {
         // Deliveries claimed when the last process died are due again (at-least-once).
         if recoverInFlight {
             let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-            try connection.execute("UPDATE deliveries SET claimed = 0, next_attempt_at = \(now) WHERE claimed = 1")
+            try connection.execute("""
+                UPDATE deliveries SET claimed = 0, next_attempt_at = \(now) WHERE id IN (
+                    SELECT id FROM deliveries INDEXED BY deliveries_open WHERE state IN ('pending', 'retrying') AND claimed = 1)
+                """)
             recoveredInFlight = connection.changes
         } else {
             recoveredInFlight = 0
@@ -50,7 +53,9 @@ public final class EventStore: Sendable {
             throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path) has schema version \(current), newer than this hookrelay (\(StoreSchema.version)); upgrade hookrelay")
         }
         if current < 1 {
-            try connection.execute("BEGIN; \(StoreSchema.version1) PRAGMA user_version = 1; COMMIT;")
+            try connection.execute("BEGIN; \(StoreSchema.version2) PRAGMA user_version = 2; COMMIT;")
+        } else if current == 1 {
+            try connection.execute("BEGIN; \(StoreSchema.version2Upgrade) PRAGMA user_version = 2; COMMIT;")
         }
     }
 

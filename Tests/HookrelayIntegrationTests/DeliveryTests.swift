@@ -219,12 +219,13 @@ struct DeliveryTests {
             }
             #expect(await Polling.until(timeout: .seconds(10)) { sink.requests.count == 5 })
             let times = sink.requests.map(\.receivedAt)
-            // A burst of 2, then one every 500 ms: the 5th ~1.5 s after the 1st. Tokens are taken
-            // before a send's commit and times are read at the sink, so allow some slack; without
-            // the limit all five arrive within a few tens of milliseconds.
-            #expect(times[4] - times[0] >= .milliseconds(1200), "\(times[4] - times[0])")
+            // A burst of 2, then one every 500 ms: tokens are granted 1.5 s apart from the 1st to
+            // the 5th. Times are read at the sink, after each send's commit, whose latency varies:
+            // under the whole suite's load one commit took 0.3 s, so the bounds leave 0.5 s for it.
+            // Without the limit all five arrive within a few tens of milliseconds.
+            #expect(times[4] - times[0] >= .milliseconds(1000), "\(times[4] - times[0])")
             for index in 2..<times.count {
-                #expect(times[index] - times[index - 2] >= .milliseconds(350), "no 3 attempts within one 2/s window")
+                #expect(times[index] - times[index - 2] >= .milliseconds(150), "no 3 attempts within one 2/s window")
             }
         }
     }

@@ -39,8 +39,8 @@ final class DeliveryStatements: @unchecked Sendable {
 
     init(_ connection: SQLiteConnection) throws(SQLiteError) {
         selectDue = try connection.prepare("""
-            SELECT d.id, d.event_id, e.event_type, e.source, d.url, d.attempts, d.replays, e.body, e.content_type
-            FROM deliveries d JOIN events e ON e.event_id = d.event_id
+            SELECT d.id, e.event_id, e.event_type, e.source, d.url, d.attempts, d.replays, e.body, e.content_type
+            FROM deliveries d JOIN events e ON e.id = d.event
             WHERE d.destination = ? AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?
             ORDER BY d.next_attempt_at LIMIT ?
             """)
@@ -103,10 +103,17 @@ extension EventStore {
             let set = "state = 'pending', attempts = 0, next_attempt_at = ?, replays = replays + 1, updated_at = ?"
             switch selection {
             case .event(let id):
-                try connection.prepare("UPDATE deliveries SET \(set) WHERE event_id = ? AND claimed = 0 AND state IN ('delivered', 'rejected', 'dead', 'retrying')")
+                try connection.prepare("""
+                    UPDATE deliveries SET \(set) WHERE event IN (SELECT id FROM events WHERE event_id = ?)
+                        AND claimed = 0 AND state IN ('delivered', 'rejected', 'dead', 'retrying')
+                    """)
                     .bind(.integer(now), .integer(now), .text(id)).run()
             case .destination(let name, let state, let since):
-                try connection.prepare("UPDATE deliveries SET \(set) WHERE destination = ? AND state = ? AND updated_at >= ? AND claimed = 0")
+                // The literal state list lets SQLite use the partial index that holds `state`.
+                let states = StoreSchema.finishedStates.contains(state) ? StoreSchema.finishedStateList : StoreSchema.openStateList
+                try connection.prepare("""
+                    UPDATE deliveries SET \(set) WHERE destination = ? AND state IN \(states) AND state = ? AND updated_at >= ? AND claimed = 0
+                    """)
                     .bind(.integer(now), .integer(now), .text(name), .text(state), .integer(since ?? 0)).run()
             }
             return connection.changes
@@ -117,8 +124,7 @@ extension EventStore {
     /// deliveries that finished more than `dedupWindow` ago, dead ones after the longer of
     /// `dedupWindow` and `failureRetention` (so they stay replayable), events left without
     /// deliveries, failure records older than `failureRetention`. Deliveries are found per destination and finished
-    /// state through the `(destination, state, updated_at)` index, so the hot insert path keeps
-    /// one index fewer.
+    /// state through the `deliveries_finished` index, which only finished deliveries enter.
     public func purge(now: Int64, dedupWindow: Duration, failureRetention: Duration, completion: @escaping @Sendable (Result<Int, StoreUnavailable>) -> Void) {
         submit(ResultWrite({ connection in
             var removed = 0
@@ -127,22 +133,25 @@ extension EventStore {
             let cutoff = now - dedupWindow.milliseconds
             var destinations: [String] = []
             // Walks the index's distinct leading values, one seek each.
-            var next = try connection.prepare("SELECT min(destination) FROM deliveries").firstRow { $0.optionalText(0) } ?? nil
-            let after = try connection.prepare("SELECT min(destination) FROM deliveries WHERE destination > ?")
+            let finished = "state IN \(StoreSchema.finishedStateList)"
+            var next = try connection.prepare("SELECT min(destination) FROM deliveries WHERE \(finished)").firstRow { $0.optionalText(0) } ?? nil
+            let after = try connection.prepare("SELECT min(destination) FROM deliveries WHERE \(finished) AND destination > ?")
             while let destination = next {
                 destinations.append(destination)
                 next = try after.bind(.text(destination)).firstRow { $0.optionalText(0) } ?? nil
             }
             // Dead deliveries stay replayable as long as their failures are shown.
             let deadCutoff = now - max(dedupWindow, failureRetention).milliseconds
-            let delete = try connection.prepare("DELETE FROM deliveries WHERE destination = ? AND state = ? AND updated_at < ? AND claimed = 0")
+            let delete = try connection.prepare("""
+                DELETE FROM deliveries WHERE destination = ? AND state IN \(StoreSchema.finishedStateList) AND state = ? AND updated_at < ? AND claimed = 0
+                """)
             for destination in destinations {
                 for (state, before) in [("delivered", cutoff), ("rejected", cutoff), ("dead", deadCutoff)] {
                     try delete.bind(.text(destination), .text(state), .integer(before)).run()
                     removed += connection.changes
                 }
             }
-            try connection.prepare("DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id)")
+            try connection.prepare("DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event = events.id)")
                 .bind(.integer(cutoff)).run()
             removed += connection.changes
             try connection.prepare("DELETE FROM failures WHERE time < ?").bind(.integer(now - failureRetention.milliseconds)).run()
@@ -154,7 +163,7 @@ extension EventStore {
 
 /// Which deliveries a replay re-queues.
 public enum ReplaySelection: Sendable, Equatable {
-    /// Every finished or retrying delivery of one event.
+    /// Every finished or retrying delivery of the event with this id (of every source that sent one).
     case event(String)
     /// A destination's deliveries in `state` (e.g. `dead`) last changed at or after `since` (Unix ms).
     case destination(String, state: String, since: Int64?)

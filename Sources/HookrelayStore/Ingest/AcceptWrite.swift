@@ -1,25 +1,36 @@
+import CSQLite
+
 /// Takes one event inside the writer's transaction: replay check on the token, the event row,
 /// one pending delivery per URL that does not have the event yet.
 enum AcceptWrite {
     static func perform(_ request: AcceptRequest, statements: AcceptStatements, on connection: SQLiteConnection) throws -> AcceptOutcome {
         let event = request.event
         if let token = event.token {
-            let seen = try statements.findToken.bind(.text(request.source), .text(token)).firstRow { $0.text(0) }
-            if let seen {
+            // Insert first: a new token (the common case) costs one descent of the tree, not two.
+            try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
+            if connection.changes == 0, let seen = try statements.findToken.bind(.text(request.source), .text(token)).firstRow({ $0.text(0) }) {
                 return seen == event.id ? .duplicate : .tokenReplayed(originalEventID: seen)
             }
-            try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
         }
         try statements.insertEvent.bind(
             .text(event.id), .text(request.source), .text(event.type), .optionalText(event.domain),
             .text(event.contentType), .blob(request.body), .integer(request.receivedAt)
         ).run()
+        let eventRow: Int64
+        if connection.changes == 1 {
+            eventRow = connection.lastInsertRowID
+        } else {
+            guard let existing = try statements.findEvent.bind(.text(event.id), .text(request.source)).firstRow({ $0.integer(0) }) else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "event \(event.id) neither inserted nor found")
+            }
+            eventRow = existing
+        }
         var inserted = 0
         var claimed: [ClaimedTarget] = []
         for target in request.destinations {
             if target.claimNow {
                 try statements.insertClaimedDelivery.bind(
-                    .text(event.id), .text(target.destination), .text(target.url), .integer(request.receivedAt), .integer(request.receivedAt)
+                    .integer(eventRow), .text(target.destination), .text(target.url), .integer(request.receivedAt), .integer(request.receivedAt)
                 ).run()
                 if connection.changes == 1 {
                     claimed.append(ClaimedTarget(destination: target.destination, url: target.url, deliveryID: connection.lastInsertRowID))
@@ -27,7 +38,7 @@ enum AcceptWrite {
                 }
             } else {
                 try statements.insertDelivery.bind(
-                    .text(event.id), .text(target.destination), .text(target.url),
+                    .integer(eventRow), .text(target.destination), .text(target.url),
                     .integer(request.receivedAt), .integer(request.receivedAt), .integer(request.receivedAt)
                 ).run()
                 inserted += connection.changes
@@ -44,24 +55,26 @@ final class AcceptStatements: @unchecked Sendable {
     let findToken: SQLiteStatement
     let insertToken: SQLiteStatement
     let insertEvent: SQLiteStatement
+    let findEvent: SQLiteStatement
     let insertDelivery: SQLiteStatement
     let insertClaimedDelivery: SQLiteStatement
 
     init(_ connection: SQLiteConnection) throws(SQLiteError) {
         findToken = try connection.prepare("SELECT event_id FROM tokens WHERE source = ? AND token = ?")
-        insertToken = try connection.prepare("INSERT INTO tokens (source, token, event_id, expires_at) VALUES (?, ?, ?, ?)")
+        insertToken = try connection.prepare("INSERT INTO tokens (source, token, event_id, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
         // The first arrival of an event keeps its body; a later one only adds deliveries.
         insertEvent = try connection.prepare("""
             INSERT INTO events (event_id, source, event_type, domain, content_type, body, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, source) DO NOTHING
             """)
+        findEvent = try connection.prepare("SELECT id FROM events WHERE event_id = ? AND source = ?")
         insertDelivery = try connection.prepare("""
-            INSERT INTO deliveries (event_id, destination, url, state, attempts, next_attempt_at, created_at, updated_at)
-            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (event_id, url) DO NOTHING
+            INSERT INTO deliveries (event, destination, url, state, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (event, url) DO NOTHING
             """)
         insertClaimedDelivery = try connection.prepare("""
-            INSERT INTO deliveries (event_id, destination, url, state, attempts, next_attempt_at, created_at, updated_at, claimed)
-            VALUES (?, ?, ?, 'pending', 0, NULL, ?, ?, 1) ON CONFLICT (event_id, url) DO NOTHING
+            INSERT INTO deliveries (event, destination, url, state, attempts, next_attempt_at, created_at, updated_at, claimed)
+            VALUES (?, ?, ?, 'pending', 0, NULL, ?, ?, 1) ON CONFLICT (event, url) DO NOTHING
             """)
     }
 }

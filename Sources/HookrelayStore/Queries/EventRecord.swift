@@ -23,20 +23,22 @@ public struct DeliveryRecord: Sendable, Equatable {
 }
 
 extension EventStore {
-    /// The event with this id and its deliveries, or nil. Blocking: call it off event loops.
+    /// The event with this id and its deliveries, or nil. Ids are unique per source; when two
+    /// sources used the same id, this is the one received first. Blocking: call it off event loops.
     public func eventRecord(id: String) throws -> EventRecord? {
         try read { connection in
-            let event = try connection.prepare("SELECT source, event_type, domain, received_at FROM events WHERE event_id = ?")
+            let found = try connection.prepare("SELECT id, source, event_type, domain, received_at FROM events WHERE event_id = ? ORDER BY id LIMIT 1")
                 .bind(.text(id))
                 .firstRow { row in
-                    EventRecord(id: id, source: row.text(0), type: row.text(1), domain: row.optionalText(2), receivedAt: row.integer(3), deliveries: [])
+                    (row.integer(0), EventRecord(id: id, source: row.text(1), type: row.text(2), domain: row.optionalText(3), receivedAt: row.integer(4), deliveries: []))
                 }
-            guard var event else { return nil }
+            guard let (row, record) = found else { return nil }
+            var event = record
             try connection.prepare("""
                 SELECT destination, url, state, attempts, last_status, last_error, next_attempt_at
-                FROM deliveries WHERE event_id = ? ORDER BY id
+                FROM deliveries WHERE event = ? ORDER BY id
                 """)
-                .bind(.text(id))
+                .bind(.integer(row))
                 .forEachRow { row in
                     event.deliveries.append(DeliveryRecord(
                         destination: row.text(0), url: row.text(1), state: row.text(2), attempts: Int(row.integer(3)),

@@ -12,11 +12,14 @@ extension EventStore {
     /// Backlog and per-destination counts. Blocking.
     public func queueStatus() throws -> QueueStatus {
         try read { connection in
-            let (depth, oldest) = try connection.prepare("SELECT count(*), min(created_at) FROM deliveries WHERE state IN ('pending', 'retrying')")
+            let (depth, oldest) = try connection.prepare("SELECT count(*), min(created_at) FROM deliveries WHERE state IN \(StoreSchema.openStateList)")
                 .firstRow { (Int($0.integer(0)), $0.optionalInteger(1)) } ?? (0, nil)
             var byDestination: [String: [String: Int]] = [:]
-            try connection.prepare("SELECT destination, state, count(*) FROM deliveries GROUP BY destination, state").forEachRow { row in
-                byDestination[row.text(0), default: [:]][row.text(1)] = Int(row.integer(2))
+            // One pass over each partial index (every delivery is in exactly one of them).
+            for states in [StoreSchema.openStateList, StoreSchema.finishedStateList] {
+                try connection.prepare("SELECT destination, state, count(*) FROM deliveries WHERE state IN \(states) GROUP BY destination, state").forEachRow { row in
+                    byDestination[row.text(0), default: [:]][row.text(1)] = Int(row.integer(2))
+                }
             }
             return QueueStatus(depth: depth, oldestPendingCreatedAt: oldest, byDestination: byDestination)
         }

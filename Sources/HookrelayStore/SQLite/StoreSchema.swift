@@ -3,7 +3,14 @@
 /// Times are Unix milliseconds. `user_version` records the schema version so a later
 /// release can migrate an existing data directory in place.
 enum StoreSchema {
-    static let version = 1
+    static let version = 2
+
+    /// States of a finished delivery (in `deliveries_finished`; the others are in `deliveries_open`).
+    static let finishedStates: Set<String> = ["delivered", "rejected", "dead"]
+    /// Both groups of states as the SQL lists the partial indexes are declared with: a query
+    /// must repeat them literally for SQLite to use the index.
+    static let openStateList = "('pending', 'retrying')"
+    static let finishedStateList = "('delivered', 'rejected', 'dead')"
 
     /// Durability settings: WAL, and an fsync of the WAL on every commit (`synchronous = FULL`).
     static let pragmas = """
@@ -15,21 +22,30 @@ enum StoreSchema {
         PRAGMA cache_size = -8192;
         """
 
-    static let version1 = """
+    /// Version 2, laid out for the write path: every tree an accept or an outcome touches grows
+    /// at its right edge except the two keyed by random text (`events(event_id, source)`, `tokens`),
+    /// whose entries are small. The body lives in a row appended by rowid, deliveries point at
+    /// it by that rowid, and a delivery is in the open or the finished index, never both.
+    /// (Version 1 dirtied ~2.5 times as many pages per event: its random trees held the body.)
+    /// Events are unique per source, not globally (version 1 let two sources' ids collide).
+    static let version2 = """
         CREATE TABLE IF NOT EXISTS events (
-            event_id     TEXT PRIMARY KEY,
+            id           INTEGER PRIMARY KEY,
+            event_id     TEXT NOT NULL,
             source       TEXT NOT NULL,
             event_type   TEXT NOT NULL,
             domain       TEXT,
             content_type TEXT NOT NULL,
             body         BLOB NOT NULL,
-            received_at  INTEGER NOT NULL
-        ) WITHOUT ROWID;
+            received_at  INTEGER NOT NULL,
+            -- Ids are the sender's: two sources may use the same one for different events.
+            UNIQUE (event_id, source)
+        );
         CREATE INDEX IF NOT EXISTS events_received ON events(received_at);
 
         CREATE TABLE IF NOT EXISTS deliveries (
             id              INTEGER PRIMARY KEY,
-            event_id        TEXT NOT NULL,
+            event           INTEGER NOT NULL,  -- events.id
             destination     TEXT NOT NULL,
             url             TEXT NOT NULL,
             state           TEXT NOT NULL,
@@ -41,13 +57,14 @@ enum StoreSchema {
             updated_at      INTEGER NOT NULL,
             claimed         INTEGER NOT NULL DEFAULT 0,
             replays         INTEGER NOT NULL DEFAULT 0,
-            UNIQUE (event_id, url)
+            UNIQUE (event, url)
         );
-        -- Due work per destination; a claimed (in-flight) or finished delivery has no next_attempt_at.
+        -- Due work per destination; a claimed (in flight) or finished delivery has no next_attempt_at.
         CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(destination, next_attempt_at) WHERE next_attempt_at IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS deliveries_claimed ON deliveries(claimed) WHERE claimed = 1;
-        CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries(created_at) WHERE state IN ('pending', 'retrying');
-        CREATE INDEX IF NOT EXISTS deliveries_destination_state ON deliveries(destination, state, updated_at);
+        -- Unfinished deliveries (the backlog; claimed ones are found here after a crash).
+        CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries(destination, state, claimed, created_at) WHERE state IN ('pending', 'retrying');
+        -- Finished deliveries, for the purge and destination-wide replays.
+        CREATE INDEX IF NOT EXISTS deliveries_finished ON deliveries(destination, state, updated_at) WHERE state IN ('delivered', 'rejected', 'dead');
 
         -- One row per failed attempt (SPEC §7).
         CREATE TABLE IF NOT EXISTS failures (
@@ -76,5 +93,29 @@ enum StoreSchema {
             PRIMARY KEY (source, token)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens(expires_at);
+        """
+
+    /// Rewrites a version-1 store in place, inside the caller's transaction. Version 1
+    /// keyed events by their text id with the body inline, and deliveries by (event id, URL);
+    /// its DDL is frozen in StoreUpgradeTests. Events and deliveries move to the version-2
+    /// tables; failures and tokens keep their shape.
+    static let version2Upgrade = """
+        ALTER TABLE events RENAME TO events_v1;
+        ALTER TABLE deliveries RENAME TO deliveries_v1;
+        DROP INDEX IF EXISTS events_received;
+        DROP INDEX IF EXISTS deliveries_due;
+        DROP INDEX IF EXISTS deliveries_claimed;
+        DROP INDEX IF EXISTS deliveries_open;
+        DROP INDEX IF EXISTS deliveries_destination_state;
+        \(version2)
+        INSERT INTO events (event_id, source, event_type, domain, content_type, body, received_at)
+            SELECT event_id, source, event_type, domain, content_type, body, received_at FROM events_v1 ORDER BY received_at;
+        INSERT INTO deliveries (id, event, destination, url, state, attempts, next_attempt_at, last_status, last_error,
+                                created_at, updated_at, claimed, replays)
+            SELECT d.id, e.id, d.destination, d.url, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error,
+                   d.created_at, d.updated_at, d.claimed, d.replays
+            FROM deliveries_v1 d JOIN events e ON e.event_id = d.event_id ORDER BY d.id;
+        DROP TABLE deliveries_v1;
+        DROP TABLE events_v1;
         """
 }
