@@ -11,6 +11,7 @@ public final class EventStore: Sendable {
     /// Deliveries that were in flight when the previous process stopped, made due again at open.
     public let recoveredInFlight: Int
     private let writer: GroupCommitWriter
+    private let checkpointer: WALCheckpointer
     private let acceptStatements: AcceptStatements
     let deliveryStatements: DeliveryStatements
     let outcomeBatch: OutcomeBatch
@@ -20,7 +21,13 @@ public final class EventStore: Sendable {
     /// `recoverInFlight: true` (deliveries claimed by a dead process become due again); the
     /// operator's commands (`failures`, `replay`, `stats`) pass false so they never disturb
     /// a running relay's attempts.
-    public init(directory: String, queueLimit: Int = 10_000, recoverInFlight: Bool = true) throws {
+    ///
+    /// `checkpointPages`: WAL size (pages) past which the checkpointer thread copies the log
+    /// into the database, and past which the writer does it inline (see `WALCheckpointer`).
+    public init(
+        directory: String, queueLimit: Int = 10_000, recoverInFlight: Bool = true,
+        checkpointPages: (background: Int32, inline: Int32) = (4096, 16384)
+    ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
         let connection = try SQLiteConnection(path: path)
@@ -41,9 +48,12 @@ public final class EventStore: Sendable {
             recoveredInFlight = 0
         }
         writer = try GroupCommitWriter(connection: connection, queueLimit: queueLimit)
+        checkpointer = try WALCheckpointer(path: path, threshold: checkpointPages.background, limit: checkpointPages.inline)
+        checkpointer.attach(to: connection)
         let readConnection = try SQLiteConnection(path: path)
         try readConnection.execute("PRAGMA query_only = ON;")
         reader = LockedConnection(readConnection)
+        checkpointer.start()
         writer.start()
     }
 
@@ -93,6 +103,7 @@ public final class EventStore: Sendable {
     /// Commits what is queued and stops the writer; later accepts answer `unavailable`.
     public func close() {
         writer.stop()
+        checkpointer.stop()
     }
 
     /// Runs a read on the reader connection (serialised by a lock; blocking: keep it off event loops).

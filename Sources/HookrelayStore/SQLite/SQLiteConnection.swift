@@ -55,6 +55,24 @@ final class SQLiteConnection: @unchecked Sendable {
 
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// Calls `hook` after each commit with the number of pages in the WAL (`sqlite3_wal_hook`;
+    /// replaces SQLite's automatic checkpoint). `context` must outlive the connection.
+    func setWALHook(
+        context: UnsafeMutableRawPointer,
+        _ hook: @escaping @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
+    ) {
+        sqlite3_wal_hook(handle, hook, context)
+    }
+
+    /// A PASSIVE checkpoint: copies what it can of the WAL into the database without waiting
+    /// for the writer. Returns how many frames of the log are copied now (0 on an error: best
+    /// effort, the next checkpoint tries again).
+    func checkpoint() -> Int32 {
+        var log: Int32 = 0, copied: Int32 = 0
+        guard sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK else { return 0 }
+        return max(0, copied)
+    }
+
     func check(_ rc: Int32) throws(SQLiteError) {
         if rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW {
             throw SQLiteError(code: rc, message: lastErrorMessage)

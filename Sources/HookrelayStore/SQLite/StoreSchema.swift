@@ -13,12 +13,12 @@ enum StoreSchema {
     static let finishedStateList = "('delivered', 'rejected', 'dead')"
 
     /// Durability settings: WAL, and an fsync of the WAL on every commit (`synchronous = FULL`).
+    /// Checkpoints are run by `WALCheckpointer`, not inside commits.
     static let pragmas = """
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = FULL;
         PRAGMA foreign_keys = OFF;
         PRAGMA temp_store = MEMORY;
-        PRAGMA wal_autocheckpoint = 4096;
         PRAGMA cache_size = -8192;
         """
 

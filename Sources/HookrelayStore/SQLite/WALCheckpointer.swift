@@ -1,0 +1,105 @@
+import CSQLite
+import Foundation
+import Synchronization
+
+/// Copies the write-ahead log back into the database file on its own thread and connection,
+/// so the writer's commits (and the senders waiting on them) do not stop for it.
+///
+/// SQLite's automatic checkpoint runs inside the commit that crosses the threshold: every
+/// ~4,000 pages one commit also copies a thousand pages into the database and fsyncs it, and
+/// every request waiting on that commit waits too. Here the writer's WAL hook, past
+/// `threshold` pages, signals this thread, which copies the log with PASSIVE checkpoints
+/// beside the writer. The log can only start over from its beginning once every frame is
+/// copied, and the writer keeps appending; so once this thread has copied all but a small
+/// tail, the writer copies that tail itself (a few pages and an fsync), and its next
+/// transaction reuses the log. Past `limit` pages (this thread not keeping up) the writer
+/// copies whatever is left inline, as SQLite would, so the log cannot grow without bound.
+///
+/// `@unchecked Sendable`: `requested`, `stopping` and `stopped` are guarded by `condition`;
+/// `connection` is used only by the checkpointer thread; `lastPages` only in the writer's hook.
+final class WALCheckpointer: @unchecked Sendable {
+    private let connection: SQLiteConnection
+    private let condition = NSCondition()
+    private var requested = false
+    private var stopping = false
+    private var stopped = false
+    private var thread: Thread?
+    let threshold: Int32
+    let limit: Int32
+    /// Frames of the current log this thread has copied (its last checkpoint's count).
+    private let copied = Atomic<Int32>(0)
+    /// The log's size at the writer's previous commit; a smaller one means it started over.
+    private var lastPages: Int32 = 0
+
+    init(path: String, threshold: Int32, limit: Int32) throws(SQLiteError) {
+        connection = try SQLiteConnection(path: path)
+        // The checkpoint fsyncs the database file before the log may be reused.
+        try connection.execute("PRAGMA synchronous = FULL;")
+        self.threshold = threshold
+        self.limit = limit
+    }
+
+    /// Installs the WAL hook on the writer's connection (replacing SQLite's automatic checkpoint).
+    func attach(to writer: SQLiteConnection) {
+        writer.setWALHook(context: Unmanaged.passUnretained(self).toOpaque()) { context, db, _, pages in
+            guard let context, let db else { return SQLITE_OK }
+            Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(pages: pages, writer: db)
+            return SQLITE_OK
+        }
+    }
+
+    /// The writer's WAL hook: after each commit, with the log's size in pages.
+    private func committed(pages: Int32, writer: OpaquePointer) {
+        if pages < lastPages { copied.store(0, ordering: .relaxed) }  // the log started over
+        lastPages = pages
+        let tailCopiedHere = pages >= threshold && pages - copied.load(ordering: .relaxed) <= threshold / 4
+        if pages >= limit || tailCopiedHere {
+            _ = sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        } else if pages >= threshold {
+            request()
+        }
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "hookrelay-store-checkpointer"
+        thread.stackSize = 1 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Asks for a checkpoint (cheap; called from the writer's WAL hook).
+    func request() {
+        condition.lock()
+        if !requested {
+            requested = true
+            condition.signal()
+        }
+        condition.unlock()
+    }
+
+    /// Ends the thread; the writer must have stopped (its hook no longer fires).
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped && thread != nil { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while !requested && !stopping { condition.wait() }
+            if stopping {
+                stopped = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            requested = false
+            condition.unlock()
+            copied.store(connection.checkpoint(), ordering: .relaxed)
+        }
+    }
+}
