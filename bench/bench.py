@@ -68,10 +68,11 @@ def render(template, workdir):
     return path
 
 
-def relay_config(workdir):
+def relay_config(workdir, max_in_flight):
     path = os.path.join(workdir, "relay.conf")
+    limit = f"max_in_flight = {max_in_flight}\n" if max_in_flight else ""
     destinations = "".join(
-        f'[[destination]]\nname = "sink{i + 1}"\nurl = "http://127.0.0.1:{port}/hook"\nmax_in_flight = 64\n\n'
+        f'[[destination]]\nname = "sink{i + 1}"\nurl = "http://127.0.0.1:{port}/hook"\n{limit}\n'
         for i, port in enumerate(SINK_PORTS))
     with open(path, "w") as f:
         f.write(f"""[server]
@@ -206,7 +207,7 @@ def run_once(kind, args, index):
             sut_pids = [sut.pid] + children(sut.pid)
         else:
             log = open(os.path.join(workdir, "hookrelay.log"), "w")
-            sut = subprocess.Popen(["taskset", "-c", str(args.sut_core), args.binary, "serve", "--config", relay_config(workdir),
+            sut = subprocess.Popen(["taskset", "-c", str(args.sut_core), args.binary, "serve", "--config", relay_config(workdir, args.max_in_flight),
                                     "--log-level", args.log_level], stdout=log, stderr=log)
             procs.append(sut)
             wait_http(f"http://127.0.0.1:{ADMIN_PORT}/readyz")
@@ -284,6 +285,9 @@ def main():
     parser.add_argument("--events", type=int, default=600_000, help="pre-signed events per run (more than can be sent)")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build-release/release/hookrelay"))
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--max-in-flight", type=int, default=64,
+                        help="per destination (the relay's default is 16; with it the relay defers deliveries "
+                             "during the load and the drain takes longer than 5 s)")
     parser.add_argument("--sut-core", type=int, default=0)
     parser.add_argument("--load-core", type=int, default=1)
     parser.add_argument("--drain-timeout", type=float, default=60)
