@@ -151,7 +151,10 @@ struct Loader {
     private func settings(_ r: TableReader) throws(ConfigError) -> DestinationSettings {
         var s = DestinationSettings()
         s.rewrite = try choice(r, "rewrite", RewriteMode.self)
-        s.template = try r.string("template")
+        if let template = try r.string("template") {
+            try checkTemplate(template, at: r.location.key("template"))
+            s.template = template
+        }
         s.redact = try r.bool("redact")
         s.sign = try choice(r, "sign", SigningScheme.self)
         s.signKey = try r.string("sign_key")
@@ -240,11 +243,8 @@ struct Loader {
     private func checkDestination(_ d: DestinationConfig, own: DestinationSettings, location: ConfigLocation) throws(ConfigError) {
         func inherited(_ isOwn: Bool) -> String { isOwn ? "" : " (from [defaults])" }
         if d.rewrite == .template {
-            guard let template = d.template else {
+            guard d.template != nil else {
                 throw context.error(.missingKey, location.key("template"), "rewrite = \"template\" needs a template")
-            }
-            if let problem = Self.templateProblem(template) {
-                throw context.error(.invalidValue, location.key("template"), problem)
             }
         } else if own.template != nil {
             throw context.error(.conflict, location.key("template"),
@@ -265,6 +265,20 @@ struct Loader {
         }
         if d.sign == nil, own.signKey != nil {
             throw context.error(.conflict, location.key("sign_key"), "sign_key is set but sign is not")
+        }
+    }
+
+    /// A template as written (in `[defaults]` or a destination): balanced `{{`/`}}`, no empty
+    /// tags, and swift-mustache must parse it, so a bad template stops `check` and `serve`
+    /// instead of making every delivery dead at send time.
+    private func checkTemplate(_ template: String, at location: ConfigLocation) throws(ConfigError) {
+        if let problem = Self.templateProblem(template) {
+            throw context.error(.invalidValue, location, problem)
+        }
+        do {
+            _ = try EventTemplate(parsing: template)
+        } catch {
+            throw context.error(.invalidValue, location, "invalid Mustache template: \(error)")
         }
     }
 

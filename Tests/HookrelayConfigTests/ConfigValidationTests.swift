@@ -1,3 +1,4 @@
+import Foundation
 import HookrelayConfig
 import HookrelayCore
 import Testing
@@ -121,6 +122,19 @@ let invalidCases: [InvalidCase] = [
                 keyPath: "destination[1].headers.User-Agent", reason: "set by hookrelay", lineMarker: "headers", kind: "invalidValue"),
     InvalidCase(name: "unbalanced template", text: edit(crmURL, crmURL + "\nrewrite = \"template\"\ntemplate = '{\"text\": \"{{recipient\"}'"),
                 keyPath: "destination[1].template", reason: "without a closing", lineMarker: "template =", kind: "invalidValue"),
+    // Templates swift-mustache refuses: refused when loading, not at the first delivery.
+    InvalidCase(name: "unclosed template section",
+                text: edit(crmURL, crmURL + "\nrewrite = \"template\"\ntemplate = '{\"to\": \"{{#event-data}}{{recipient}}\"}'"),
+                keyPath: "destination[1].template", reason: "(swift-mustache: expectedSectionEnd) at line 1, column 39 of the template",
+                lineMarker: "template =", kind: "invalidValue"),
+    InvalidCase(name: "template section closed by another name",
+                text: edit(crmURL, crmURL + "\nrewrite = \"template\"\ntemplate = '{{#event-data}}x{{/signature}}'"),
+                keyPath: "destination[1].template", reason: "swift-mustache: sectionCloseNameIncorrect", lineMarker: "template =", kind: "invalidValue"),
+    InvalidCase(name: "malformed template tag", text: edit(crmURL, crmURL + "\nrewrite = \"template\"\ntemplate = '{{event data}}'"),
+                keyPath: "destination[1].template", reason: "swift-mustache: unfinishedName", lineMarker: "template =", kind: "invalidValue"),
+    InvalidCase(name: "template in defaults that does not parse",
+                text: "[defaults]\nrewrite = \"json\"\ntemplate = '{{^event-data}}'\n" + baseConfig,
+                keyPath: "defaults.template", reason: "swift-mustache: expectedSectionEnd", lineMarker: "template =", kind: "invalidValue"),
 
     // SPEC §5 combinations.
     InvalidCase(name: "template without template", text: edit(crmURL, crmURL + "\nrewrite = \"template\""),
@@ -281,4 +295,40 @@ func invalidConfiguration(_ testCase: InvalidCase) {
     #expect(routeError.keyPath == "route[2].to")
     #expect(routeError.reason.contains("unknown destination \"gone\""))
     #expect(routeError.line == line(of: "\"gone\"", in: fixed))
+}
+
+@Test("a template swift-mustache refuses: exit-2 message with file, line, key and swift-mustache's reason")
+func unparseableTemplateDescription() {
+    let text = edit(crmURL, crmURL + "\nrewrite = \"template\"\ntemplate = '{{#event-data}}x'")
+    guard let error = loadError(text) else { return }
+    let templateLine = line(of: "template =", in: text)!
+    #expect(error.description == """
+        relay.conf:\(templateLine): destination[1].template: invalid Mustache template: a section is never closed \
+        (a {{#name}} or {{^name}} without its {{/name}}) (swift-mustache: expectedSectionEnd) at line 1, column 17 of the template
+        """)
+}
+
+@Test("a template read with file: is parsed too; the position is within the template file")
+func unparseableTemplateFromFile() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookrelay-template-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try "{\n  \"text\": \"{{#event-data}}{{recipient}}\",\n  \"x\": 1\n}\n".write(
+        to: directory.appendingPathComponent("slack.json"), atomically: true, encoding: .utf8)
+    let text = edit(crmURL, crmURL + "\nrewrite = \"template\"\ntemplate = \"file:slack.json\"")
+    let path = directory.appendingPathComponent("relay.conf").path
+    do {
+        _ = try RelayConfigLoader.load(text: text, path: path, environment: [:])
+        Issue.record("expected the template to be refused")
+    } catch {
+        #expect(error.file == path)
+        #expect(error.keyPath == "destination[1].template")
+        #expect(error.line == line(of: "template =", in: text))
+        // Trailing newlines of a file: value are removed, so the parser stops at the end of line 4.
+        #expect(error.reason.hasSuffix("(swift-mustache: expectedSectionEnd) at line 4, column 2 of the template"), "\(error)")
+    }
+    // The same file with the section closed loads.
+    try "{\"text\": \"{{#event-data}}{{recipient}}{{/event-data}}\"}".write(
+        to: directory.appendingPathComponent("slack.json"), atomically: true, encoding: .utf8)
+    #expect(throws: Never.self) { try RelayConfigLoader.load(text: text, path: path, environment: [:]) }
 }

@@ -14,6 +14,36 @@ struct CommandLineCheckTests {
         #expect(output.contains("http://127.0.0.1:9090/bin/demo"))
     }
 
+    @Test("a template swift-mustache refuses: check and serve exit 2 naming file, line, key and reason")
+    func checkRefusesUnparseableTemplate() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let body = """
+            [[destination]]
+            name = "alerts"
+            url = "http://127.0.0.1:9/alerts"
+            rewrite = "template"
+            template = '{"text": "{{#event-data}}{{recipient}}"}'
+
+            [[route]]
+            source = "mailgun"
+            events = ["failed"]
+            to = ["alerts"]
+
+            """
+        let text = ProcessSupport.config(dataDirectory: directory.file("data"), body: body)
+        let path = try directory.write("relay.conf", text)
+        let templateLine = try #require(text.split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.hasPrefix("template =") }) + 1
+        for command in ["check", "serve"] {
+            let (status, output) = try await RelayProcess.run([command, "--config", path])
+            #expect(status == 2, "\(command): \(output)")
+            #expect(output.contains("relay.conf:\(templateLine): destination[1].template: invalid Mustache template"),
+                    "\(command) names file, line and key: \(output)")
+            #expect(output.contains("(swift-mustache: expectedSectionEnd)"), "\(command) says why: \(output)")
+        }
+    }
+
     @Test("check refuses 4 URLs for one event type with exit 2 and says why")
     func checkTooManyURLs() async throws {
         let directory = try TemporaryDirectory()

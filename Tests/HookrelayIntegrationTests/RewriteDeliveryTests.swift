@@ -62,14 +62,18 @@ struct RewriteDeliveryTests {
         }
     }
 
-    @Test("a body that cannot be rewritten: dead at once with error \"rewrite\", nothing sent")
+    @Test("a delivery that cannot be shaped: dead at once with error \"rewrite\", nothing sent")
     func rewriteFailureIsDead() async throws {
         let sink = try await SinkServer.start()
         defer { Task { await sink.stop() } }
-        // Balanced braces (the config check passes) but a section that never closes (swift-mustache refuses).
+        // A template swift-mustache refuses no longer gets this far: the config loader refuses it
+        // (ConfigValidationTests). Every body ingest accepts can be read back for a rewrite, so the
+        // trigger left is a partner signing key the config does not check: a `whsec_` secret
+        // that is not base64, refused when the first attempt builds its request.
         let config = DeliveryTests.destination("broken", sink.url(), extra: """
-            rewrite = "template"
-            template = '{{#event-data}}{{recipient}}'
+            rewrite = "json"
+            sign = "standard-webhooks"
+            sign_key = "whsec_not base64!"
             """) + DeliveryTests.route(["broken"])
         try await withRelay(config: config) { relay in
             #expect(try await relay.send(relay.mailgun.json(id: "evt-broken")).status == 200)
@@ -81,7 +85,7 @@ struct RewriteDeliveryTests {
             #expect(failure.error == "rewrite")
             #expect(failure.status == nil)
             #expect(failure.nextAttempt == nil)
-            #expect(failure.message?.contains("template") == true)
+            #expect(failure.message?.contains("sign_key") == true)
             #expect(sink.requests.isEmpty)
         }
     }

@@ -3,16 +3,49 @@ import Mustache
 /// A destination's Mustache template (hummingbird-project/swift-mustache), parsed once, rendered
 /// over an event's JSON shape with values JSON-escaped (`{{name}}`) or raw (`{{{name}}}`).
 public struct EventTemplate: Sendable {
+    /// Why swift-mustache refuses a template, and where its parser stopped.
+    public struct SyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// swift-mustache's name for the problem, e.g. `expectedSectionEnd`.
+        public let problem: String
+        /// The problem in words.
+        public let explanation: String
+        /// 1-based line and column in the template text (not counting the pragma added here).
+        public let line: Int
+        public let column: Int
+
+        /// `a section is never closed (…) (swift-mustache: expectedSectionEnd) at line 1, column 8 of the template`.
+        /// Never quotes the template text.
+        public var description: String {
+            "\(explanation) (swift-mustache: \(problem)) at line \(line), column \(column) of the template"
+        }
+    }
+
     private let template: MustacheTemplate
+
+    /// The content-type pragma put before the template text. It sets the content type for the
+    /// whole template; on a line of its own it is "standalone", so the newline after it is
+    /// dropped and the template starts exactly as given.
+    private static var pragma: String { "{{% CONTENT_TYPE: \(JSONStringContentType.name) }}\n" }
+
+    /// Parses `text`; throws swift-mustache's complaint with its position in `text`.
+    public init(parsing text: String) throws(SyntaxError) {
+        precondition(JSONStringContentType.registered)
+        do {
+            template = try MustacheTemplate(string: Self.pragma + text)
+        } catch let error as MustacheTemplate.ParserError {
+            let (problem, explanation) = Self.explain(error.error)
+            // The pragma is line 1 of what swift-mustache parsed.
+            throw SyntaxError(problem: problem, explanation: explanation,
+                              line: max(1, error.context.lineNumber - 1), column: error.context.columnNumber)
+        } catch {
+            throw SyntaxError(problem: String(describing: error), explanation: "the template cannot be parsed", line: 1, column: 1)
+        }
+    }
 
     /// Parses `text`; a syntax error is a `RewriteError` naming swift-mustache's complaint.
     public init(_ text: String) throws(RewriteError) {
-        precondition(JSONStringContentType.registered)
-        // The pragma sets the content type for the whole template; on a line of its own it is
-        // "standalone", so the newline after it is dropped and the template starts exactly as given.
-        let source = "{{% CONTENT_TYPE: \(JSONStringContentType.name) }}\n" + text
         do {
-            template = try MustacheTemplate(string: source)
+            self = try EventTemplate(parsing: text)
         } catch {
             throw RewriteError("template: \(error)")
         }
@@ -21,5 +54,26 @@ public struct EventTemplate: Sendable {
     /// The template rendered over `event`.
     public func render(_ event: JSONValue) -> String {
         template.render(TemplateContext.wrap(event) ?? TemplateObject(object: JSONObject()))
+    }
+
+    private static func explain(_ error: any Error) -> (problem: String, explanation: String) {
+        guard let error = error as? MustacheTemplate.Error else {
+            let problem = String(describing: error)
+            // swift-mustache's internal `Parser.Error.overflow`: it read past the end inside a tag.
+            return (problem, problem == "overflow" ? "the template ends inside a tag" : "the template cannot be parsed")
+        }
+        let explanation: String
+        switch error {
+        case .sectionCloseNameIncorrect: explanation = "a {{/name}} does not close the section open at that point"
+        case .unfinishedName: explanation = "a tag is not finished or its name is malformed"
+        case .expectedSectionEnd: explanation = "a section is never closed (a {{#name}} or {{^name}} without its {{/name}})"
+        case .invalidSetDelimiter: explanation = "a set-delimiter tag ({{=<% %>=}}) is malformed"
+        case .transformAppliedToInheritanceSection: explanation = "a transform is applied to an inheritance section"
+        case .illegalTokenInsideInheritSection: explanation = "an inheritance section holds a tag other than a block"
+        case .textInsideInheritSection: explanation = "an inheritance section holds text outside its blocks"
+        case .invalidConfigVariableSyntax: explanation = "a {{% … }} pragma is malformed"
+        case .unrecognisedConfigVariable: explanation = "a {{% … }} pragma is not recognised"
+        }
+        return (String(describing: error), explanation)
     }
 }
