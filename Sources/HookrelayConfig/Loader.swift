@@ -300,13 +300,13 @@ struct Loader {
         if lower.hasPrefix("https://") { afterScheme = url.dropFirst(8) } else if lower.hasPrefix("http://") {
             afterScheme = url.dropFirst(7)
         } else {
-            throw context.error(.invalidValue, location, "\"\(url)\" is not an http:// or https:// URL")
+            throw context.error(.invalidValue, location, "\"\(URLMasking.mask(url))\" is not an http:// or https:// URL")
         }
         let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
         let host = hostAndPort.hasPrefix("[") ? hostAndPort.prefix { $0 != "]" }.dropFirst() : hostAndPort.prefix { $0 != ":" }
         guard !host.isEmpty else {
-            throw context.error(.invalidValue, location, "\"\(url)\" has no host")
+            throw context.error(.invalidValue, location, "\"\(URLMasking.mask(url))\" has no host")
         }
         guard !url.contains(where: { $0 == " " || $0 == "\t" || $0.isNewline || ($0.asciiValue.map { $0 < 0x20 } ?? false) }) else {
             throw context.error(.invalidValue, location, "URL contains whitespace or control characters")

@@ -14,6 +14,7 @@ struct CheckCommand: ParsableCommand {
         let loaded = try options.load()
         for warning in loaded.warnings { printError("warning: \(warning)") }
         print("\(options.config): OK")
-        print(RoutingTable(config: loaded.config).rendered())
+        // URLs may carry secrets (a Slack webhook path, a password, a ?token=): printed masked.
+        print(RoutingTable(config: loaded.config).rendered(showingURL: URLMasking.mask))
     }
 }

@@ -135,6 +135,9 @@ let invalidCases: [InvalidCase] = [
     InvalidCase(name: "template in defaults that does not parse",
                 text: "[defaults]\nrewrite = \"json\"\ntemplate = '{{^event-data}}'\n" + baseConfig,
                 keyPath: "defaults.template", reason: "swift-mustache: expectedSectionEnd", lineMarker: "template =", kind: "invalidValue"),
+    InvalidCase(name: "not an http URL, printed masked", text: edit(crmURL, "url = \"ftp://u:pw@files.example.com/in/s3cr3t?t=1\""),
+                keyPath: "destination[1].url", reason: "\"ftp://u:***@files.example.com/in/***?t=***\" is not an http:// or https:// URL",
+                lineMarker: "url =", kind: "invalidValue"),
 
     // SPEC §5 combinations.
     InvalidCase(name: "template without template", text: edit(crmURL, crmURL + "\nrewrite = \"template\""),

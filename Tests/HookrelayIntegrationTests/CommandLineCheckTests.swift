@@ -11,7 +11,45 @@ struct CommandLineCheckTests {
         let (status, output) = try await RelayProcess.run(["check", "--config", example])
         #expect(status == 0, "output: \(output)")
         #expect(output.contains("mailgun"))
-        #expect(output.contains("http://127.0.0.1:9090/bin/demo"))
+        // URLs are masked: the request bin's route stays recognisable.
+        #expect(output.contains("demo <http://127.0.0.1:9090/bin/***>"), "output: \(output)")
+    }
+
+    @Test("check masks secrets in destination URLs: Slack path from env:, password, query values")
+    func checkMasksURLs() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let body = """
+            [[destination]]
+            name = "alerts"
+            url = "env:SLACK_WEBHOOK_URL"
+
+            [[destination]]
+            name = "partner"
+            url = "https://relay:hunter2@partner.example.com/in/mailgun"
+
+            [[destination]]
+            name = "crm"
+            url = "https://crm.example.com/hooks?token=s3cr3t&v=2"
+
+            [[route]]
+            source = "mailgun"
+            events = ["*"]
+            to = ["alerts", "partner", "crm"]
+
+            """
+        let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
+        let (status, output) = try await RelayProcess.run(
+            ["check", "--config", path],
+            environment: ["SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T000/B000/XXXXXXXX"]
+        )
+        #expect(status == 0, "output: \(output)")
+        #expect(output.contains("alerts <https://hooks.slack.com/services/***>"), "output: \(output)")
+        #expect(output.contains("partner <https://relay:***@partner.example.com/in/***>"), "output: \(output)")
+        #expect(output.contains("crm <https://crm.example.com/hooks?token=***&v=***>"), "output: \(output)")
+        for secret in ["XXXXXXXX", "T000", "hunter2", "s3cr3t"] {
+            #expect(!output.contains(secret), "\(secret) printed: \(output)")
+        }
     }
 
     @Test("a template swift-mustache refuses: check and serve exit 2 naming file, line, key and reason")

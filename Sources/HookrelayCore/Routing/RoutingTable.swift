@@ -45,7 +45,8 @@ public struct RoutingTable: Sendable, Equatable {
 
         public var description: String {
             let domain = entry.domain.map { "domain \"\($0)\"" } ?? "account level"
-            let urls = entry.targets.map(\.url).joined(separator: ", ")
+            // Printed by `check` and at start: URLs masked (`URLMasking`), as they may carry secrets.
+            let urls = entry.targets.map { URLMasking.mask($0.url) }.joined(separator: ", ")
             return "source \"\(entry.source)\", event \"\(entry.eventLabel)\", \(domain): "
                 + "\(entry.targets.count) destination URLs (\(urls)), more than max_urls_per_event = \(limit)"
         }
@@ -134,12 +135,13 @@ public struct RoutingTable: Sendable, Equatable {
 
     /// Plain text with aligned columns: source, event, domain, destinations (`name <url>`,
     /// several names when destinations share a URL). `*` = any other type / account level.
-    public func rendered() -> String {
+    /// `showingURL` gives the text shown for a URL (`hookrelay check` passes `URLMasking.mask`).
+    public func rendered(showingURL: (String) -> String = { $0 }) -> String {
         let header = ["SOURCE", "EVENT", "DOMAIN", "DESTINATIONS"]
         let rows: [[String]] = entries.map { entry in
             let destinations = entry.targets.isEmpty
                 ? "(none: answered 406)"
-                : entry.targets.map { "\($0.names.joined(separator: ", ")) <\($0.url)>" }.joined(separator: ", ")
+                : entry.targets.map { "\($0.names.joined(separator: ", ")) <\(showingURL($0.url))>" }.joined(separator: ", ")
             return [entry.source, entry.eventLabel, entry.domainLabel, destinations]
         }
         var widths = header.map(\.count)
