@@ -145,6 +145,20 @@ def peak_rss_kib(pids):
     return total
 
 
+def cpu_seconds(pids):
+    """User + system CPU time the processes have used (utime + stime from /proc/PID/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except FileNotFoundError:
+            pass
+    return total / ticks
+
+
 def children(pid):
     try:
         out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
@@ -242,6 +256,8 @@ def run_once(kind, args, index):
             "drain_s": round(drained - load_end, 3),
             "e2e_deliveries_per_s": round(sum(deliveries) / max(0.001, drained - started), 1),
             "peak_rss_mib": round(peak_rss_kib(sut_pids + children(sut_pids[0])) / 1024, 1),
+            # All the SUT's CPU from start to drained (ingest and every delivery), per accepted event.
+            "cpu_us_per_event": round(cpu_seconds(sut_pids + children(sut_pids[0])) * 1e6 / max(1, accepted), 1),
             "busy_percent": {"sut_core": busy.get(args.sut_core), "load_core": busy.get(args.load_core)},
         }
         if kind == "hookrelay":
@@ -265,7 +281,7 @@ def summarise(results):
         if not rs:
             continue
         rows[kind] = {}
-        for key in ("accepted_per_s", "p50_ms", "p99_ms", "drain_s", "e2e_deliveries_per_s", "peak_rss_mib"):
+        for key in ("accepted_per_s", "p50_ms", "p99_ms", "drain_s", "e2e_deliveries_per_s", "peak_rss_mib", "cpu_us_per_event"):
             values = [r[key] for r in rs]
             rows[kind][key] = statistics.median(values)
             print(f"  {kind:10s} {key:22s} {statistics.median(values):>10.2f}  [{min(values):.2f}–{max(values):.2f}]")

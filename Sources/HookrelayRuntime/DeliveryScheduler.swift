@@ -18,7 +18,10 @@ final class DeliveryScheduler: @unchecked Sendable {
         let builder: DeliveryRequestBuilder
         let policy: DeliveryPolicy
         var limiter: RateLimiter
+        /// Attempts on the wire (bounded by `max_in_flight`).
         var inFlight = 0
+        /// Attempts ended whose outcome is not committed yet (`stop` waits for them).
+        var recording = 0
     }
 
     private let store: EventStore
@@ -136,7 +139,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         // Completions (stored outcomes, or releases of cancelled attempts) commit shortly after.
         let deadline = Date().addingTimeInterval(5)
         condition.lock()
-        while lanes.values.contains(where: { $0.inFlight > 0 }) && Date() < deadline {
+        while lanes.values.contains(where: { $0.inFlight > 0 || $0.recording > 0 }) && Date() < deadline {
             _ = condition.wait(until: deadline)
         }
         condition.unlock()
@@ -237,7 +240,8 @@ final class DeliveryScheduler: @unchecked Sendable {
         var machine = DeliveryStateMachine(policy: lane.policy, attempts: delivery.attempts, dueAt: now)
         guard case .send(let attempt) = machine.start(now: now) else {
             strand(delivery.id)
-            finished(delivery.destination)
+            attemptEnded(delivery.destination)
+            outcomeStored(delivery.destination)
             return
         }
         let request: OutboundRequest
@@ -259,12 +263,13 @@ final class DeliveryScheduler: @unchecked Sendable {
                 "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(delivery.url)",
                 "attempt": "\(attempt)", "error": "rewrite", "reason": "\(error.reason)",
             ])
+            attemptEnded(delivery.destination)
             store.record(record) { [self] outcome in
                 if case .failure(let storeError) = outcome {
                     logger.error("cannot store an attempt's outcome", metadata: ["event_id": "\(delivery.eventID)", "error": "\(storeError)"])
                     strand(delivery.id)
                 }
-                finished(delivery.destination)
+                outcomeStored(delivery.destination)
             }
             return
         }
@@ -276,11 +281,14 @@ final class DeliveryScheduler: @unchecked Sendable {
 
     private func complete(_ delivery: ClaimedDelivery, attempt: Int, machine: DeliveryStateMachine, result: AttemptResult) {
         let now = Self.nowMillis()
+        // The request is over: its slot is free for the next attempt now, not after the outcome's
+        // commit. The delivery stays claimed in the store until then, so nothing claims it twice.
+        attemptEnded(delivery.destination)
         if result.transportError?.kind == .cancelled {
             metrics.attempt(destination: delivery.destination, outcome: "cancelled", latency: result.latency)
             store.release(deliveryIDs: [delivery.id], dueAt: now) { [self] outcome in
                 if case .failure = outcome { strand(delivery.id) }
-                finished(delivery.destination)
+                outcomeStored(delivery.destination)
             }
             return
         }
@@ -307,14 +315,25 @@ final class DeliveryScheduler: @unchecked Sendable {
                 logger.error("cannot store an attempt's outcome", metadata: ["event_id": "\(delivery.eventID)", "error": "\(error)"])
                 strand(delivery.id)
             }
-            finished(delivery.destination)
+            outcomeStored(delivery.destination)
         }
     }
 
-    private func finished(_ destination: String) {
+    /// An attempt left the wire: its slot is free (the loop looks for due work); its outcome is
+    /// being stored.
+    private func attemptEnded(_ destination: String) {
         condition.lock()
         lanes[destination]?.inFlight -= 1
+        lanes[destination]?.recording += 1
         woken = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The outcome of an ended attempt committed (or was refused and stranded).
+    private func outcomeStored(_ destination: String) {
+        condition.lock()
+        lanes[destination]?.recording -= 1
         condition.broadcast()
         condition.unlock()
     }
@@ -322,6 +341,8 @@ final class DeliveryScheduler: @unchecked Sendable {
     private func strand(_ deliveryID: Int64) {
         condition.lock()
         stranded.append(deliveryID)
+        woken = true
+        condition.broadcast()
         condition.unlock()
     }
 
