@@ -246,6 +246,7 @@ def run_once(kind, args, index):
             time.sleep(0.02)
         drained = time.time()
         deliveries = [line_count(p) for p in logs]
+        measured = sorted(set(sut_pids + children(sut_pids[0])))  # nginx's worker is in both lists
         result = {
             "kind": kind, "run": index,
             "accepted_per_s": round(accepted / args.duration, 1),
@@ -255,9 +256,9 @@ def run_once(kind, args, index):
             "missing": [max(0, accepted - d) for d in deliveries],
             "drain_s": round(drained - load_end, 3),
             "e2e_deliveries_per_s": round(sum(deliveries) / max(0.001, drained - started), 1),
-            "peak_rss_mib": round(peak_rss_kib(sut_pids + children(sut_pids[0])) / 1024, 1),
+            "peak_rss_mib": round(peak_rss_kib(measured) / 1024, 1),
             # All the SUT's CPU from start to drained (ingest and every delivery), per accepted event.
-            "cpu_us_per_event": round(cpu_seconds(sut_pids + children(sut_pids[0])) * 1e6 / max(1, accepted), 1),
+            "cpu_us_per_event": round(cpu_seconds(measured) * 1e6 / max(1, accepted), 1),
             "busy_percent": {"sut_core": busy.get(args.sut_core), "load_core": busy.get(args.load_core)},
         }
         if kind == "hookrelay":
