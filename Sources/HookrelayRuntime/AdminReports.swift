@@ -1,12 +1,14 @@
 public import HookrelayCore
 public import HookrelayStore
 
-/// Per-destination counts and the backlog, for `hookrelay stats` and the `/admin` page.
+/// Per-destination counts and the backlog, for `hookrelay stats` and the `/admin` page
+/// (URLs shown masked, next to the destination's name).
 public struct AdminStats: Sendable {
     /// One destination's row.
     public struct Destination: Sendable {
         public var name: String
         /// The configured URL; nil for a destination that is only in the store (removed from the config).
+        /// Printed only masked (`maskedURL`).
         public var url: String?
         /// Deliveries by state (`pending`, `retrying`, `delivered`, `rejected`, `dead`).
         public var counts: [String: Int]
@@ -21,6 +23,9 @@ public struct AdminStats: Sendable {
         }
 
         public func count(_ state: String) -> Int { counts[state] ?? 0 }
+
+        /// The URL as reports show it (`URLMasking.mask`); nil when not in the config.
+        public var maskedURL: String? { url.map(URLMasking.mask) }
     }
 
     /// Failures are counted up to this many per destination (then shown as `10000+`).
@@ -79,7 +84,7 @@ public struct AdminStats: Sendable {
         var table = [["DESTINATION", "PENDING", "RETRYING", "DELIVERED", "REJECTED", "DEAD", "FAILURES 1H", "URL"]]
         for row in destinations {
             table.append([row.name] + RelayMetrics.deliveryStates.map { String(row.count($0)) }
-                + [Self.failureCountText(row.recentFailures), row.url ?? "(not in config)"])
+                + [Self.failureCountText(row.recentFailures), row.maskedURL ?? "(not in config)"])
         }
         var out = TextTable.render(table, rightAligned: Set(1...6))
         out += "\nqueue depth (pending + retrying): \(queueDepth)\n"
@@ -90,6 +95,7 @@ public struct AdminStats: Sendable {
 }
 
 /// The failure log as a table for people (`hookrelay failures`), like Mailgun's "Failure logs" tab.
+/// URLs are masked (`URLMasking.mask`), next to the destination's name.
 public enum AdminFailureTable {
     /// Longest response snippet shown, on one line.
     public static let snippetWidth = 60
@@ -99,7 +105,7 @@ public enum AdminFailureTable {
         var table = [["TIME", "DESTINATION", "URL", "ATTEMPT", "STATUS/ERROR", "NEXT ATTEMPT", "RESPONSE"]]
         for record in records {
             table.append([
-                AdminTime.rfc3339Seconds(record.time), record.destination, record.url,
+                AdminTime.rfc3339Seconds(record.time), record.destination, URLMasking.mask(record.url),
                 record.replay > 0 ? "\(record.attempt) (replay \(record.replay))" : String(record.attempt),
                 reason(record), nextAttempt(record), snippet(record.response),
             ])

@@ -260,7 +260,7 @@ final class DeliveryScheduler: @unchecked Sendable {
             )
             metrics.attempt(destination: delivery.destination, outcome: "dead", latency: .zero)
             logger.warning("delivery cannot be rewritten", metadata: [
-                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(delivery.url)",
+                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
                 "attempt": "\(attempt)", "error": "rewrite", "reason": "\(error.reason)",
             ])
             attemptEnded(delivery.destination)
@@ -304,7 +304,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: result.latency)
         if decision.isFailure {
             logger.warning("delivery attempt failed", metadata: [
-                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(delivery.url)",
+                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
                 "attempt": "\(attempt)", "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.errorKind)",
                 "next": "\(nextAttempt.map { "in \(($0 - now) / 1000)s" } ?? decision.state)",
             ])

@@ -5,7 +5,7 @@ import HookrelayCurl
 
 /// `hookrelay test --destination NAME [--event TYPE]`: like Mailgun's "test webhook" button —
 /// send one signed sample event to a destination, shaped as the destination would get it,
-/// and print the status code and body.
+/// and print the status code and body. The destination is shown by name and masked URL.
 struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
@@ -58,10 +58,12 @@ struct TestCommand: ParsableCommand {
         semaphore.wait()
         guard let result = box.result else { throw ExitStatus.runtimeFailure }
         let decision = DeliveryPolicy(destination: target).decide(attempt: 1, result: result, now: now * 1000)
+        // Named and masked, as `check` shows it: the URL may itself be the credential.
+        let shown = "\(target.name) <\(URLMasking.mask(target.url))>"
         if let status = result.status {
-            print("\(target.url) answered \(status) (\(decision.state == "retrying" || decision.state == "dead" ? "would be retried" : decision.state))")
+            print("\(shown) answered \(status) (\(decision.state == "retrying" || decision.state == "dead" ? "would be retried" : decision.state))")
         } else {
-            print("\(target.url) failed: \(result.transportError?.description ?? "unknown error")")
+            print("\(shown) failed: \(result.transportError?.description ?? "unknown error")")
         }
         if !result.responseSnippet.isEmpty { print(result.responseSnippet) }
         if decision != .delivered { throw ExitStatus.runtimeFailure }

@@ -16,7 +16,7 @@ struct AdminPageBrowserTests {
     // Skipped only when there is no Chromium binary at all (script/setup-tests installs Debian's
     // `chromium`); any failure to run an existing one fails the test.
     @Test(
-        "headless Chromium shows the failure row (destination, URL, HTTP 500) and dead: 1",
+        "headless Chromium shows the failure row (destination, masked URL, HTTP 500) and dead: 1",
         .enabled(if: HeadlessChromium.path != nil, "no chromium binary: run script/setup-tests (apt-get install chromium) or set HOOKRELAY_CHROMIUM"),
         .timeLimit(.minutes(2))
     )
@@ -24,7 +24,9 @@ struct AdminPageBrowserTests {
         let failing = try await SinkServer.start(.status(500))
         let healthy = try await SinkServer.start(.status(200))
         defer { Task { await failing.stop(); await healthy.stop() } }
-        let partnerURL = failing.url("/hooks/partner?tag=a&b=c")
+        // A secret path and token, as in a Slack webhook URL: the page shows them masked.
+        let partnerURL = failing.url("/services/T1/B2/S1ackS3cret?token=t0kenS3cret&b=c")
+        let partnerMasked = failing.url("/services/***?token=***&b=***").replacingOccurrences(of: "&", with: "&amp;")
         let config = DeliveryTests.destination("partner", partnerURL, retry: "[]")
             + DeliveryTests.destination("crm", healthy.url("/crm"), retry: "[]")
             + DeliveryTests.route(["partner", "crm"])
@@ -47,7 +49,10 @@ struct AdminPageBrowserTests {
             let failureRows = Self.rows(in: Self.element(dom, from: #"<table id="failures">"#, to: "</table>"))
             let row = try #require(failureRows.first { $0.contains("<td>partner</td>") }, "no failure row for partner in:\n\(dom)")
             #expect(row.contains(#"class="failure dead""#))
-            #expect(row.contains(partnerURL.replacingOccurrences(of: "&", with: "&amp;")), "the destination URL, as text")
+            #expect(row.contains(#"<td>partner</td><td class="url">\#(partnerMasked)</td>"#), "the destination's name and masked URL, as text:\n\(row)")
+            #expect(!dom.contains("S1ackS3cret") && !dom.contains("t0kenS3cret"), "a secret of the URL is on the page")
+            #expect(failing.requests.first?.path == "/services/T1/B2/S1ackS3cret", "delivered to the full URL")
+            #expect(record.deliveries.first { $0.destination == "partner" }?.url == partnerURL, "the store keeps the full URL")
             #expect(row.contains("<b>HTTP 500</b>"))
             #expect(row.contains("sink says 500"), "the response snippet")
             #expect(row.contains(#"<td class="bad">dead</td>"#))
@@ -55,6 +60,7 @@ struct AdminPageBrowserTests {
 
             // Per-destination counts.
             let partner = Self.element(dom, from: #"<tr data-destination="partner">"#, to: "</tr>")
+            #expect(partner.contains(#"<td>partner</td><td class="url">\#(partnerMasked)</td>"#), "\(partner)")
             #expect(partner.contains(#"data-state="dead">1</td>"#), "dead: 1 for partner in:\n\(partner)")
             #expect(partner.contains(#"data-state="delivered">0</td>"#))
             #expect(partner.contains(#"data-state="retrying">0</td>"#))
@@ -92,11 +98,11 @@ struct AdminPageBrowserTests {
     func tokenRequiredShowsCommands() throws {
         let now = AdminTime.nowMillis()
         let stats = AdminStats(
-            destinations: [AdminStats.Destination(name: "partner", url: "https://p.example/h?a=<b>", counts: ["dead": 2], recentFailures: 2)],
+            destinations: [AdminStats.Destination(name: "partner", url: "https://p.example/<h>?a=<b>", counts: ["dead": 2], recentFailures: 2)],
             queueDepth: 0, oldestPendingCreatedAt: nil, events: 1, now: now
         )
         let failure = FailureRecord(
-            time: now - 5000, eventID: "e'1; rm -rf ~", eventType: "failed", destination: "partner", url: "https://p.example/h?a=<b>",
+            time: now - 5000, eventID: "e'1; rm -rf ~", eventType: "failed", destination: "partner", url: "https://p.example/<h>?a=<b>",
             attempt: 1, status: 500, error: "http", message: nil, response: "<script>alert(1)</script>", nextAttempt: nil, replay: 0
         )
         let locked = AdminPage.render(stats: stats, failures: [failure], tokenRequired: true)
@@ -106,7 +112,8 @@ struct AdminPageBrowserTests {
         #expect(locked.contains("<code>hookrelay replay --event &#39;e&#39;\\&#39;&#39;1; rm -rf ~&#39;</code>"), "the command, shell-quoted")
         #expect(locked.contains("<code>hookrelay replay --destination partner --state dead</code>"))
         #expect(locked.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
-        #expect(locked.contains("https://p.example/h?a=&lt;b&gt;"))
+        #expect(locked.contains(#"<td>partner</td><td class="url">https://p.example/&lt;h&gt;?a=***</td>"#), "masked, then escaped")
+        #expect(!locked.contains("&lt;b&gt;"), "the query value is not shown")
 
         let open = AdminPage.render(stats: stats, failures: [failure])
         #expect(open.contains(#"data-replay="event" data-event-id="e&#39;1; rm -rf ~""#))

@@ -13,9 +13,20 @@ import Logging
 /// `rate = "1/h"`: the running scheduler may try at most one of their deliveries during a
 /// test, which the assertions allow for. Deliveries of a destination that is not in the
 /// config (`ghost`) are never touched by the scheduler.
+///
+/// `crm`'s URL carries secrets (a Slack-like path and a token) that no admin or CLI output may
+/// show: they print `crmMaskedURL` instead.
 final class AdminRelay: Sendable {
-    static let crmURL = "http://127.0.0.1:9/crm"
+    static let crmURL = "http://127.0.0.1:9/crm/T1/B2/\(pathSecret)?token=\(tokenSecret)"
+    static let crmMaskedURL = "http://127.0.0.1:9/crm/***?token=***"
     static let appURL = "http://127.0.0.1:9/v2"
+    static let pathSecret = "S1ackPathS3cret"
+    static let tokenSecret = "t0kenS3cret"
+
+    /// Neither secret of `crmURL` is in `text`.
+    static func hidesSecrets(_ text: String) -> Bool {
+        !text.contains(pathSecret) && !text.contains(tokenSecret)
+    }
 
     let directory: TemporaryDirectory
     let relay: Relay

@@ -61,6 +61,9 @@ struct CLIOperatorTests {
         let expected = try setup.withStore { AdminJSON.failures(try $0.failures(FailureQuery())) }
         #expect(output == expected + "\n", "same text as GET /admin/api/failures")
         #expect(records.first?["status"] as? Int == 503)
+        let crmURLs = records.filter { $0["destination"] as? String == "crm" }.map { $0["url"] as? String }
+        #expect(crmURLs.count == 4 && crmURLs.allSatisfy { $0 == AdminRelay.crmMaskedURL }, "url keeps its name, masked: \(crmURLs)")
+        #expect(AdminRelay.hidesSecrets(output), "\(output)")
 
         let (_, filtered) = try await RelayProcess.run(["failures", "--config", setup.config, "--json", "--destination", "crm", "--since", "1h", "--limit", "2"])
         let crm = try #require(try JSONSerialization.jsonObject(with: Data(filtered.utf8)) as? [[String: Any]], "\(filtered)")
@@ -82,6 +85,9 @@ struct CLIOperatorTests {
         #expect(output.contains("connect: Connection refused") && output.contains("dead"))
         #expect(output.contains("oops line two"), "response on one line")
         #expect(output.contains(AdminTime.rfc3339Seconds(now + 600_000)), "next attempt time")
+        let crm = lines.filter { $0.contains("  crm  ") }
+        #expect(crm.count == 2 && crm.allSatisfy { $0.contains("  \(AdminRelay.crmMaskedURL)  ") }, "name, then masked URL: \(output)")
+        #expect(AdminRelay.hidesSecrets(output), "\(output)")
 
         #expect(try await RelayProcess.run(["failures", "--config", setup.config, "--since", "soon"]).status == 2)
     }
@@ -147,6 +153,8 @@ struct CLIOperatorTests {
         let crm = try #require(output.split(separator: "\n").first { $0.hasPrefix("crm ") }, "\(output)")
         // pending retrying delivered rejected dead failures-1h
         #expect(crm.split(separator: " ").prefix(7).map(String.init) == ["crm", "0", "0", "0", "0", "2", "3"], "\(crm)")
+        #expect(crm.hasSuffix("  \(AdminRelay.crmMaskedURL)"), "the URL column, masked: \(crm)")
+        #expect(AdminRelay.hidesSecrets(output), "\(output)")
     }
 
     @Test("with no store yet, failures and stats say so and still exit 0")
@@ -158,7 +166,9 @@ struct CLIOperatorTests {
         #expect(status == 0)
         #expect(output.contains("[]"))
         #expect(output.contains("no store"))
-        #expect(try await RelayProcess.run(["stats", "--config", config]).status == 0)
+        let (statsStatus, stats) = try await RelayProcess.run(["stats", "--config", config])
+        #expect(statsStatus == 0)
+        #expect(stats.contains(AdminRelay.crmMaskedURL) && AdminRelay.hidesSecrets(stats), "masked from the config too: \(stats)")
         #expect(!FileManager.default.fileExists(atPath: directory.file("data/hookrelay.sqlite")), "read commands create nothing")
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
+import HookrelayCore
 import HookrelayRuntime
+import HookrelayStore
+import HookrelayTestSupport
 import Logging
 import Testing
 
@@ -28,5 +31,72 @@ struct LogfmtLogHandlerTests {
         let line = String(lines[0])
         #expect(line.range(of: #"^ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info "#, options: .regularExpression) != nil, "\(line)")
         #expect(line.hasSuffix(#"msg="event accepted" deliveries=3 event_id="evt 1" reason="a \"b\"\nc" source=mailgun"#), "\(line)")
+    }
+
+    @Test("serve logs a failed attempt and a delivery that cannot be rewritten with the destination's name and masked URL")
+    func failedAttemptURLMasked() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sink = try await SinkServer.start(.status(500))
+        defer { Task { await sink.stop() } }
+        // URLs from env:, as a Slack webhook URL would be. "slack" answers 500 to what ingest
+        // routes to it. "broken" gets one delivery put straight into the store, as in
+        // RewriteDeliveryTests: `application/json` bytes that are not JSON, which its `json`
+        // rewrite cannot read, so it dies at once, unsent.
+        let slackURL = sink.url("/services/T1/B2/S1ackS3cret?token=t0kenS3cret")
+        let brokenURL = sink.url("/partner/P1/P4rtnerS3cret?key=k3yS3cret#fr4gS3cret")
+        let store = try EventStore(directory: directory.file("data"))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let seeded = await store.accept(AcceptRequest(
+            source: "mailgun",
+            event: ReceivedEvent(id: "evt-unreadable", type: "delivered", contentType: "application/json"),
+            body: Array(#"{"event-data": {"id": "evt-unreadable""#.utf8),
+            destinations: [DeliveryTarget(destination: "broken", url: brokenURL)],
+            receivedAt: now, tokenExpiresAt: now
+        ))
+        store.close()
+        #expect(try seeded.get() == .accepted(newDeliveries: 1, claimed: []))
+        let body = """
+            [[destination]]
+            name = "slack"
+            url = "env:SLACK_URL"
+            retry = []
+
+            [[destination]]
+            name = "broken"
+            url = "env:BROKEN_URL"
+            retry = []
+            rewrite = "json"
+
+            [[route]]
+            source = "mailgun"
+            events = ["*"]
+            to = ["slack"]
+            """
+        let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
+        let relay = try RelayProcess(arguments: ["serve", "--config", path], environment: [
+            "SLACK_URL": slackURL, "BROKEN_URL": brokenURL,
+        ])
+        let ports = try await relay.waitUntilListening()
+        let factory = MailgunEventFactory(key: ProcessSupport.signingKey)
+        #expect(try await HTTPTestClient.send(factory.json(id: "evt-log-mask"), port: ports.ingest).status == 200)
+        let logged = await Polling.until(timeout: .seconds(10)) {
+            relay.outputText.contains("delivery attempt failed") && relay.outputText.contains("delivery cannot be rewritten")
+        }
+        relay.terminate()
+        #expect(await relay.waitForExit() == 0)
+        let output = relay.outputText
+        #expect(logged, "\(output)")
+        #expect(sink.requests.map(\.path) == ["/services/T1/B2/S1ackS3cret"], "delivered to the full URL")
+
+        let failed = try #require(output.split(separator: "\n").first { $0.contains(#"msg="delivery attempt failed""#) }, "\(output)")
+        #expect(failed.contains(" destination=slack "), "\(failed)")
+        #expect(failed.contains(#" url="\#(sink.url("/services/***?token=***"))""#), "\(failed)")
+        let rewrite = try #require(output.split(separator: "\n").first { $0.contains(#"msg="delivery cannot be rewritten""#) }, "\(output)")
+        #expect(rewrite.contains(" destination=broken "), "\(rewrite)")
+        #expect(rewrite.contains(#" url="\#(sink.url("/partner/***?key=***#***"))""#), "\(rewrite)")
+        for secret in ["S1ackS3cret", "t0kenS3cret", "P4rtnerS3cret", "k3yS3cret", "fr4gS3cret"] {
+            #expect(!output.contains(secret), "\(secret) logged:\n\(output)")
+        }
     }
 }
