@@ -266,6 +266,16 @@ struct Loader {
         if d.sign == nil, own.signKey != nil {
             throw context.error(.conflict, location.key("sign_key"), "sign_key is set but sign is not")
         }
+        // The key as the signer will use it (a `whsec_` secret decoded), so a key it refuses
+        // stops `check` and `serve` instead of making every delivery dead at send time.
+        if let sign = d.sign, let key = d.signKey {
+            do {
+                _ = try PartnerSigner(checking: sign, key: key)
+            } catch {
+                throw context.error(.invalidValue, location.key("sign_key"),
+                                    "invalid \(sign.rawValue) key\(inherited(own.signKey != nil)): \(error)")
+            }
+        }
     }
 
     /// A template as written (in `[defaults]` or a destination): balanced `{{`/`}}`, no empty
@@ -363,6 +373,18 @@ struct Loader {
                 }
                 if let empty = keys.firstIndex(of: "") {
                     throw context.error(.invalidValue, location.key("keys").element(empty), "key is empty")
+                }
+                if scheme == .standardWebhooks {
+                    // Decoded as the verifier will (a `whsec_` secret is base64), so a secret it
+                    // cannot use stops `check` and `serve` instead of answering 401 forever.
+                    for (index, key) in keys.enumerated() {
+                        do {
+                            _ = try StandardWebhooksSignature.secretBytes(key)
+                        } catch {
+                            throw context.error(.invalidValue, location.key("keys").element(index),
+                                                "invalid standard-webhooks secret: \(error)")
+                        }
+                    }
                 }
             }
             if scheme == .hmacHeader {

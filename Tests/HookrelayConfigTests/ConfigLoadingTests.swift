@@ -336,6 +336,68 @@ let specExample = """
     #expect(source.idFrom == .json(["data", "id"]))
 }
 
+@Test("signing keys that decode load, kept as written: whsec_ base64 and plain secrets for standard-webhooks, any key for Mailgun")
+func usableSigningKeysLoad() throws {
+    let secret = "whsec_" + Base64Encoding.encode(Array("a partner secret of 32 bytes....".utf8))
+    let text = baseConfig + """
+        [[source]]
+        name = "sw"
+        path = "/webhooks/sw"
+        verify = "standard-webhooks"
+        keys = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "plain-secret-rotated", "env:SW_SECRET"]
+
+        [[source]]
+        name = "stripe"
+        path = "/webhooks/stripe"
+        verify = "stripe"
+        keys = ["whsec_not base64 for Stripe, used as text"]
+
+        [[destination]]
+        name = "sw-partner"
+        url = "https://partner.example.com/sw"
+        rewrite = "json"
+        sign = "standard-webhooks"
+        sign_key = "\(secret)"
+
+        [[destination]]
+        name = "sw-plain"
+        url = "https://partner.example.com/sw-plain"
+        rewrite = "template"
+        template = '{"e": "{{event-data.event}}"}'
+        sign = "standard-webhooks"
+        sign_key = "plain text secret"
+
+        [[destination]]
+        name = "mg-partner"
+        url = "https://partner.example.com/mg"
+        rewrite = "json"
+        sign = "mailgun"
+        sign_key = "whsec_not base64, but Mailgun keys are used as written"
+
+        [[route]]
+        source = "sw"
+        events = ["*"]
+        to = ["sw-partner", "sw-plain", "mg-partner"]
+
+        [[route]]
+        source = "stripe"
+        events = ["*"]
+        to = ["crm"]
+
+        """
+    let config = try load(text, environment: ["SW_SECRET": secret]).config
+    #expect(config.source(named: "sw")?.keys == [
+        Array("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".utf8), Array("plain-secret-rotated".utf8), Array(secret.utf8),
+    ])
+    #expect(config.source(named: "stripe")?.keys == [Array("whsec_not base64 for Stripe, used as text".utf8)])
+    for destination in config.destinations.dropFirst() {
+        let sign = try #require(destination.sign)
+        let key = try #require(destination.signKey)
+        #expect(throws: Never.self) { try PartnerSigner(scheme: sign, key: key) }
+    }
+    #expect(config.destinations[1].signKey == secret)
+}
+
 @Test func otherWarnings() throws {
     let text = baseConfig + """
         [[source]]

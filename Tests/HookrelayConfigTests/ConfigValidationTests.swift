@@ -155,6 +155,40 @@ let invalidCases: [InvalidCase] = [
                 keyPath: "destination[1].sign_key", reason: "sign = \"standard-webhooks\" needs sign_key", lineMarker: "[[destination]]", kind: "missingKey"),
     InvalidCase(name: "sign_key without sign", text: edit(crmURL, crmURL + "\nsign_key = \"s\""),
                 keyPath: "destination[1].sign_key", reason: "sign_key is set but sign is not", lineMarker: "sign_key", kind: "conflict"),
+    // Signing keys decoded as the signer will: refused when loading, not at the first delivery.
+    InvalidCase(name: "whsec_ sign_key that is not base64",
+                text: edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"standard-webhooks\"\nsign_key = \"whsec_not base64!\""),
+                keyPath: "destination[1].sign_key",
+                reason: "invalid standard-webhooks key: invalid base64 after \"whsec_\": character 4 is whitespace",
+                lineMarker: "sign_key", kind: "invalidValue"),
+    InvalidCase(name: "whsec_ sign_key with a character outside base64",
+                text: edit(crmURL, crmURL + "\nrewrite = \"template\"\ntemplate = '{}'\nsign = \"standard-webhooks\"\nsign_key = 'whsec_MfKQ9r8G-KYqr'"),
+                keyPath: "destination[1].sign_key", reason: "character 9 is not a base64 character",
+                lineMarker: "sign_key", kind: "invalidValue"),
+    InvalidCase(name: "whsec_ sign_key with bad base64 padding",
+                text: edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"standard-webhooks\"\nsign_key = \"whsec_QUJD=\""),
+                keyPath: "destination[1].sign_key", reason: "its \"=\" padding does not fit its length", lineMarker: "sign_key", kind: "invalidValue"),
+    InvalidCase(name: "whsec_ sign_key with nothing after the prefix",
+                text: edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"standard-webhooks\"\nsign_key = \"whsec_\""),
+                keyPath: "destination[1].sign_key", reason: "invalid standard-webhooks key: nothing follows \"whsec_\"",
+                lineMarker: "sign_key", kind: "invalidValue"),
+    InvalidCase(name: "whsec_ sign_key that is only padding",
+                text: edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"standard-webhooks\"\nsign_key = \"whsec_==\""),
+                keyPath: "destination[1].sign_key", reason: "invalid standard-webhooks key: invalid base64 after \"whsec_\": its \"=\" padding does not fit its length",
+                lineMarker: "sign_key", kind: "invalidValue"),
+    InvalidCase(name: "whsec_ sign_key from env: that is not base64",
+                text: edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"standard-webhooks\"\nsign_key = \"env:PARTNER_SECRET\""),
+                keyPath: "destination[1].sign_key", reason: "invalid standard-webhooks key: invalid base64 after \"whsec_\"",
+                lineMarker: "sign_key", kind: "invalidValue", environment: ["PARTNER_SECRET": "whsec_abc$"]),
+    InvalidCase(name: "whsec_ sign_key from defaults that is not base64",
+                text: "[defaults]\nrewrite = \"json\"\nsign = \"standard-webhooks\"\nsign_key = \"whsec_not base64!\"\n" + baseConfig,
+                keyPath: "destination[1].sign_key", reason: "invalid standard-webhooks key (from [defaults]): invalid base64 after",
+                lineMarker: "[[destination]]", kind: "invalidValue"),
+    InvalidCase(name: "whsec_ sign_key in defaults, sign standard-webhooks in the destination",
+                text: "[defaults]\nsign_key = \"whsec_not base64!\"\n"
+                    + edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"standard-webhooks\""),
+                keyPath: "destination[1].sign_key", reason: "invalid standard-webhooks key (from [defaults]): invalid base64 after",
+                lineMarker: "[[destination]]", kind: "invalidValue"),
 
     // Sources.
     InvalidCase(name: "none without allow_unsigned", text: edit("verify = \"mailgun\"\nkeys = [\"k1\"]", "verify = \"none\"\nid_from = \"json:id\""),
@@ -165,6 +199,20 @@ let invalidCases: [InvalidCase] = [
                 keyPath: "source[1].keys", reason: "verify = \"mailgun\" needs keys", lineMarker: "[[source]]", kind: "missingKey"),
     InvalidCase(name: "signed scheme with empty keys", text: edit(sourceKeys, "keys = []"),
                 keyPath: "source[1].keys", reason: "needs at least one key", lineMarker: "keys", kind: "invalidValue"),
+    InvalidCase(name: "standard-webhooks secret that is not base64",
+                text: edit("verify = \"mailgun\"\nkeys = [\"k1\"]",
+                           "verify = \"standard-webhooks\"\nkeys = [\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\", \"whsec_not base64!\"]"),
+                keyPath: "source[1].keys[2]",
+                reason: "invalid standard-webhooks secret: invalid base64 after \"whsec_\": character 4 is whitespace",
+                lineMarker: "keys", kind: "invalidValue"),
+    InvalidCase(name: "standard-webhooks secret with nothing after whsec_",
+                text: edit("verify = \"mailgun\"\nkeys = [\"k1\"]", "verify = \"standard-webhooks\"\nkeys = [\"whsec_\"]"),
+                keyPath: "source[1].keys[1]", reason: "invalid standard-webhooks secret: nothing follows \"whsec_\"",
+                lineMarker: "keys", kind: "invalidValue"),
+    InvalidCase(name: "standard-webhooks secret from env: with bad base64 length",
+                text: edit("verify = \"mailgun\"\nkeys = [\"k1\"]", "verify = \"standard-webhooks\"\nkeys = [\"plain-secret\", \"env:SW_SECRET\"]"),
+                keyPath: "source[1].keys[2]", reason: "its length is not base64",
+                lineMarker: "keys", kind: "invalidValue", environment: ["SW_SECRET": "whsec_A"]),
     InvalidCase(name: "hmac-header without header",
                 text: edit("verify = \"mailgun\"", "verify = \"hmac-header\"\nid_from = \"header:X-Id\""),
                 keyPath: "source[1].header", reason: "needs header", lineMarker: "[[source]]", kind: "missingKey"),
@@ -334,4 +382,30 @@ func unparseableTemplateFromFile() throws {
     try "{\"text\": \"{{#event-data}}{{recipient}}{{/event-data}}\"}".write(
         to: directory.appendingPathComponent("slack.json"), atomically: true, encoding: .utf8)
     #expect(throws: Never.self) { try RelayConfigLoader.load(text: text, path: path, environment: [:]) }
+}
+
+@Test("a signing key the signer cannot use: file, line, key and reason, never the key itself")
+func undecodableSigningKeyDescription() {
+    let text = edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"standard-webhooks\"\nsign_key = \"whsec_not base64!\"")
+    guard let error = loadError(text) else { return }
+    let keyLine = line(of: "sign_key =", in: text)!
+    #expect(error.description == """
+        relay.conf:\(keyLine): destination[1].sign_key: invalid standard-webhooks key: invalid base64 after "whsec_": \
+        character 4 is whitespace; a whsec_ secret is "whsec_" followed by the base64 (A-Z, a-z, 0-9, +, /, = padding) of the key bytes
+        """)
+    #expect(!error.description.contains("base64!"))
+}
+
+@Test("the loader refuses exactly the signing keys the signer refuses", arguments: [
+    "whsec_not base64!", "whsec_", "whsec_==", "whsec_====", "whsec_AA=A", "whsec_QUJD=", "whsec_QUJD", "whsec_QUJD====", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "plain text",
+])
+func loaderAndSignerAgree(_ key: String) {
+    for sign in SigningScheme.allCases {
+        let text = edit(crmURL, crmURL + "\nrewrite = \"json\"\nsign = \"\(sign.rawValue)\"\nsign_key = \"\(key)\"")
+        let loads = (try? load(text)) != nil
+        let signs = (try? PartnerSigner(scheme: sign, key: key)) != nil
+        #expect(loads == signs, "sign = \(sign.rawValue), key \(key): loads \(loads), signs \(signs)")
+        // Mailgun keys are used as written, so any non-empty key does for Mailgun.
+        if sign == .mailgun { #expect(loads) }
+    }
 }

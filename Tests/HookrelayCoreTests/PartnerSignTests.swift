@@ -93,10 +93,27 @@ struct PartnerSignTests {
         #expect(RewriteTestEvents.header(otherEvent, "webhook-id") != ids[0])
     }
 
-    @Test("a whsec_ secret that is not base64 makes attempts fail with a RewriteError")
+    @Test("a whsec_ secret that is not base64 (a config built in code; the loader refuses it) makes attempts fail with a RewriteError")
     func badSecret() {
         let destination = RewriteTestEvents.destination(rewrite: .json, sign: .standardWebhooks, signKey: "whsec_!!!not base64!!!")
-        #expect(throws: RewriteError.self) { try request(destination, attempt: 1, now: 1) }
+        // The failure log gets the reason the config loader gives, after the key's name.
+        #expect(throws: RewriteError("sign_key: " + StandardWebhooksSignature.secretProblem("whsec_!!!not base64!!!"))) {
+            try request(destination, attempt: 1, now: 1)
+        }
+    }
+
+    @Test("PartnerSigner(checking:) refuses what signing refuses: empty keys for both schemes, unusable whsec_ secrets")
+    func checkingKeys() {
+        for scheme in SigningScheme.allCases {
+            #expect(throws: SigningKeyError("the key is empty")) { try PartnerSigner(checking: scheme, key: "") }
+            #expect(throws: RewriteError("sign_key: the key is empty")) { try PartnerSigner(scheme: scheme, key: "") }
+        }
+        #expect(throws: Never.self) { try PartnerSigner(checking: .mailgun, key: "whsec_not base64!") }
+        #expect(throws: Never.self) { try PartnerSigner(checking: .standardWebhooks, key: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") }
+        for bad in ["whsec_", "whsec_not base64!", "whsec_QUJDR"] {
+            #expect(throws: SigningKeyError.self) { try PartnerSigner(checking: .standardWebhooks, key: bad) }
+            #expect(throws: RewriteError.self) { try StandardWebhooksPartnerSigner(secret: bad) }
+        }
     }
 
     @Test("the token derivation: hex HMAC-SHA256(key, event id \\n url), first 50 digits")
@@ -104,5 +121,17 @@ struct PartnerSignTests {
         let signer = MailgunPartnerSigner(key: "k")
         let expected = HexEncoding.encode(HMACSHA256.authenticationCode(key: Array("k".utf8), message: Array("evt\nhttp://x/".utf8)))
         #expect(signer.token(eventID: "evt", url: "http://x/") == String(expected.prefix(50)))
+    }
+}
+
+extension StandardWebhooksSignature {
+    /// Why `secretBytes` refuses `secret` ("" when it does not).
+    static func secretProblem(_ secret: String) -> String {
+        do {
+            _ = try secretBytes(secret)
+            return ""
+        } catch {
+            return error.reason
+        }
     }
 }

@@ -27,6 +27,26 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(Base64Encoding.decode("!!!!") == nil)
     }
 
+    /// Foundation on Linux reads some malformed base64 ("====" as a zero byte): the decoder refuses it first.
+    @Test("Base64Encoding.decode is strict: padding only at the end and fitting the length", arguments: [
+        "====", "AA=A", "QUJD====", "QUJD=", "A", "AA=", "QU JD", "QUJD\n", "-_AA",
+    ])
+    func base64Strict(_ text: String) {
+        #expect(Base64Encoding.decode(text) == nil)
+        #expect(Base64Encoding.problem(in: text) != nil)
+    }
+
+    @Test func base64RoundTrip() {
+        for count in 0...40 {
+            let data = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let encoded = Base64Encoding.encode(data)
+            #expect(Base64Encoding.problem(in: encoded) == nil)
+            #expect(Base64Encoding.decode(encoded) == data)
+            // Without its padding too.
+            #expect(Base64Encoding.decode(String(encoded.prefix { $0 != "=" })) == data)
+        }
+    }
+
     @Test func constantTimeEquality() {
         #expect(ConstantTime.equals([1, 2, 3], [1, 2, 3]))
         #expect(!ConstantTime.equals([1, 2, 3], [1, 2, 4]))
@@ -98,6 +118,37 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     @Test func decodeSecret() {
         #expect(StandardWebhooksSignature.decodeSecret("plain-secret-rotated") == bytes("plain-secret-rotated"))
         #expect(StandardWebhooksSignature.decodeSecret("whsec_!!!not base64") == nil)
+        #expect(StandardWebhooksSignature.decodeSecret("whsec_") == nil)
+        #expect(StandardWebhooksSignature.decodeSecret("") == nil)
+        // Missing "=" padding is tolerated, as Base64Encoding does.
+        #expect(StandardWebhooksSignature.decodeSecret("whsec_QUJD") == bytes("ABC"))
+        #expect(StandardWebhooksSignature.decodeSecret("whsec_QUI") == bytes("AB"))
+        #expect(StandardWebhooksSignature.decodeSecret("whsec_QUI=") == bytes("AB"))
+        #expect(StandardWebhooksSignature.decodeSecret("whsec_QQ==") == bytes("A"))
+    }
+
+    /// Secrets the signer, the verifier and the config loader cannot use, and why (never quoting the secret).
+    @Test("secretBytes refuses unusable secrets with a reason", arguments: [
+        ("", "the secret is empty"),
+        ("whsec_", "nothing follows \"whsec_\""),
+        ("whsec_not base64!", "invalid base64 after \"whsec_\": character 4 is whitespace"),
+        ("whsec_abc!def", "character 4 is not a base64 character"),
+        ("whsec_MfKQ9r8G_KYq", "character 9 is not a base64 character"),
+        ("whsec_QUJDR", "its length is not base64"),
+        ("whsec_QU=JD", "character 4 follows \"=\" padding"),
+        ("whsec_QUJD=", "its \"=\" padding does not fit its length"),
+        ("whsec_==", "its \"=\" padding does not fit its length"),
+        ("whsec_====", "it ends in more than two \"=\""),
+        ("whsec_QUJD====", "it ends in more than two \"=\""),
+    ])
+    func secretBytesRefuses(_ secret: String, _ reason: String) {
+        do {
+            let key = try StandardWebhooksSignature.secretBytes(secret)
+            Issue.record("\(secret) decoded to \(key.count) bytes")
+        } catch {
+            #expect(error.reason.contains(reason), "\(error)")
+            if secret.count > 6 { #expect(!error.reason.contains(secret.dropFirst(6)), "\(error)") }
+        }
     }
 
     @Test func signMatchesPython() {

@@ -82,6 +82,52 @@ struct CommandLineCheckTests {
         }
     }
 
+    @Test("a whsec_ signing key or secret that is not base64: check and serve exit 2 naming file, line and key, never the secret")
+    func checkRefusesUndecodableSigningKeys() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let secret = "whsec_not base64!"
+        // A partner's re-signing key from the environment, as an operator would keep it.
+        let destination = """
+            [[destination]]
+            name = "partner"
+            url = "http://127.0.0.1:9/partner"
+            rewrite = "json"
+            sign = "standard-webhooks"
+            sign_key = "env:PARTNER_SECRET"
+
+            [[route]]
+            source = "mailgun"
+            events = ["*"]
+            to = ["partner"]
+
+            """
+        // An inbound Standard Webhooks source; its second secret (a rotation) is the bad one.
+        let source = """
+            [[source]]
+            name = "sw"
+            path = "/webhooks/sw"
+            verify = "standard-webhooks"
+            keys = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "env:PARTNER_SECRET"]
+
+            """ + destination
+        for (body, marker, key, reason) in [
+            (destination, "sign_key =", "destination[1].sign_key", "invalid standard-webhooks key: invalid base64 after \"whsec_\""),
+            (source, "keys = [\"whsec_", "source[2].keys[2]", "invalid standard-webhooks secret: invalid base64 after \"whsec_\""),
+        ] {
+            let text = ProcessSupport.config(dataDirectory: directory.file("data"), body: body)
+            let path = try directory.write("relay.conf", text)
+            let keyLine = try #require(text.split(separator: "\n", omittingEmptySubsequences: false)
+                .firstIndex { $0.hasPrefix(marker) }) + 1
+            for command in ["check", "serve"] {
+                let (status, output) = try await RelayProcess.run([command, "--config", path], environment: ["PARTNER_SECRET": secret])
+                #expect(status == 2, "\(command): \(output)")
+                #expect(output.contains("relay.conf:\(keyLine): \(key): \(reason)"), "\(command) names file, line and key: \(output)")
+                #expect(!output.contains(secret), "\(command) printed the secret: \(output)")
+            }
+        }
+    }
+
     @Test("check refuses 4 URLs for one event type with exit 2 and says why")
     func checkTooManyURLs() async throws {
         let directory = try TemporaryDirectory()

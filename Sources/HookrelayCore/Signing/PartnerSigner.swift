@@ -5,11 +5,23 @@ public enum PartnerSigner: Sendable {
     /// `webhook-*` headers are added over the final body.
     case standardWebhooks(StandardWebhooksPartnerSigner)
 
-    /// The signer for `scheme` and `key`; throws when the key cannot be used (bad `whsec_`).
+    /// The signer for `scheme` and `key`; throws when the key cannot be used (empty, bad `whsec_`).
     public init(scheme: SigningScheme, key: String) throws(RewriteError) {
+        do {
+            self = try PartnerSigner(checking: scheme, key: key)
+        } catch {
+            throw error.rewriteError
+        }
+    }
+
+    /// The signer for `scheme` and `key`, or why the key cannot be used with that scheme. The
+    /// config loader calls this for every destination with `sign`, so a key refused here stops
+    /// `check` and `serve` instead of making every delivery dead at send time.
+    public init(checking scheme: SigningScheme, key: String) throws(SigningKeyError) {
+        guard !key.isEmpty else { throw SigningKeyError("the key is empty") }
         switch scheme {
         case .mailgun: self = .mailgun(MailgunPartnerSigner(key: key))
-        case .standardWebhooks: self = .standardWebhooks(try StandardWebhooksPartnerSigner(secret: key))
+        case .standardWebhooks: self = .standardWebhooks(try StandardWebhooksPartnerSigner(checkingSecret: key))
         }
     }
 }

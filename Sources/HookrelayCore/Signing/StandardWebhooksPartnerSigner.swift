@@ -5,12 +5,19 @@ public struct StandardWebhooksPartnerSigner: Sendable {
     private let secret: [UInt8]
 
     /// `secret` as configured: `whsec_<base64>` is decoded, anything else used as UTF-8 bytes.
-    /// Throws when a `whsec_` secret is not base64.
+    /// Throws when the secret is empty or a `whsec_` secret is not base64 of at least one byte.
     public init(secret: String) throws(RewriteError) {
-        guard let bytes = StandardWebhooksSignature.decodeSecret(secret), !bytes.isEmpty else {
-            throw RewriteError("sign_key: a whsec_ secret must be non-empty base64 after the prefix")
+        do {
+            try self.init(checkingSecret: secret)
+        } catch {
+            throw error.rewriteError
         }
-        self.secret = bytes
+    }
+
+    /// The same, with the problem as the config loader reports it
+    /// (`StandardWebhooksSignature.secretBytes`, which the verifier uses too).
+    public init(checkingSecret secret: String) throws(SigningKeyError) {
+        self.secret = try StandardWebhooksSignature.secretBytes(secret)
     }
 
     /// The message id for one delivery: `msg_` and 32 hex digits of HMAC-SHA256(secret, eventID "\n" url).

@@ -1,10 +1,29 @@
 /// Standard Webhooks (standardwebhooks.com) signatures: `v1,` base64 HMAC-SHA256(secret, "id.timestamp.body").
 public enum StandardWebhooksSignature {
-    /// The key bytes of a secret: a `whsec_`-prefixed secret is base64 after the prefix (nil if that
-    /// is not base64); any other secret is used as its UTF-8 bytes.
+    /// The prefix of a secret written as base64 (`whsec_<base64 of the key bytes>`).
+    public static let secretPrefix = "whsec_"
+
+    /// The key bytes of a secret as configured: a `whsec_`-prefixed secret is the base64 after
+    /// the prefix; any other secret is its UTF-8 bytes. Throws for an empty secret and for a
+    /// `whsec_` secret that is not base64 or decodes to no bytes. The one decoding of secrets:
+    /// the verifier, the partner signer and the config loader (which refuses what this refuses).
+    public static func secretBytes(_ s: String) throws(SigningKeyError) -> [UInt8] {
+        guard !s.isEmpty else { throw SigningKeyError("the secret is empty") }
+        guard s.hasPrefix(secretPrefix) else { return Array(s.utf8) }
+        let encoded = String(s.dropFirst(secretPrefix.count))
+        let expected = "a whsec_ secret is \"whsec_\" followed by the base64 (A-Z, a-z, 0-9, +, /, = padding) of the key bytes"
+        guard !encoded.isEmpty else { throw SigningKeyError("nothing follows \"whsec_\"; \(expected)") }
+        guard let bytes = Base64Encoding.decode(encoded) else {
+            let problem = Base64Encoding.problem(in: encoded) ?? "it cannot be decoded"
+            throw SigningKeyError("invalid base64 after \"whsec_\": \(problem); \(expected)")
+        }
+        guard !bytes.isEmpty else { throw SigningKeyError("the base64 after \"whsec_\" decodes to no bytes; \(expected)") }
+        return bytes
+    }
+
+    /// The key bytes of a secret (`secretBytes`), or nil when it cannot be used.
     public static func decodeSecret(_ s: String) -> [UInt8]? {
-        if s.hasPrefix("whsec_") { return Base64Encoding.decode(String(s.dropFirst(6))) }
-        return Array(s.utf8)
+        try? secretBytes(s)
     }
 
     /// The `webhook-signature` entry for one message: `"v1,<base64>"`.
