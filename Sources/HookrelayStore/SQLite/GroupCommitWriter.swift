@@ -38,11 +38,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "hookrelay-store-writer"
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
+        thread = StoreThread.start("hookrelay-store-writer") { [self] in run() }
     }
 
     /// Queues a write; false (and nothing queued) when the writer stopped, or when `bounded`

@@ -61,11 +61,7 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "hookrelay-store-checkpointer"
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
+        thread = StoreThread.start("hookrelay-store-checkpointer") { [self] in run() }
     }
 
     /// Asks for a checkpoint (cheap; called from the writer's WAL hook).
