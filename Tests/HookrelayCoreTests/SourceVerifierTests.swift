@@ -180,6 +180,14 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         let wrongKey = SourceVerifier(source: SourceConfig(name: "sw", path: "/hook", scheme: .standardWebhooks, keys: [bytes("whsec_AAAA")]))
         #expect(refusal(receive(headers(), verifier: wrongKey))?.shortName == "badSignature")
     }
+
+    /// The loader refuses such a secret; built in code, it is never used as its text either.
+    @Test func undecodableSecretIsNeverUsed() {
+        let secret = "whsec_not base64!"
+        let verifier = SourceVerifier(source: SourceConfig(name: "sw", path: "/hook", scheme: .standardWebhooks, keys: [bytes(secret)]))
+        let signedWithText = StandardWebhooksSignature.sign(secret: bytes(secret), id: Self.id, timestamp: "1701388800", body: Self.body)
+        #expect(refusal(receive(headers(signature: signedWithText), verifier: verifier))?.shortName == "badSignature")
+    }
 }
 
 @Suite struct SourceVerifierOtherSchemesTests {

@@ -7,7 +7,7 @@
 //   a present but wrong or stale signature is still refused. `verify = "none"` without
 //   `allow_unsigned` refuses everything as `unsigned` (fail closed).
 // - For `standard-webhooks`, a key whose bytes read `whsec_…` is base64-decoded here, so config may
-//   pass secrets as text or already decoded.
+//   pass secrets as text or already decoded; one that does not decode is never used.
 // - Without `id_from` (and no scheme default), the id is `sha256:<hex of the body>`.
 // - `json:` selectors on a form body read the field named by the whole dotted path.
 public struct SourceVerifier: Sendable {
@@ -27,9 +27,11 @@ public struct SourceVerifier: Sendable {
         switch source.scheme {
         case .standardWebhooks:
             let prefix = Array("whsec_".utf8)
-            keys = source.keys.map { key in
+            keys = source.keys.compactMap { key in
                 guard key.starts(with: prefix) else { return key }
-                return StandardWebhooksSignature.decodeSecret(String(decoding: key, as: UTF8.self)) ?? key
+                // The config loader refuses a secret that does not decode; one built in code is
+                // dropped rather than used as its text (fail closed: its requests get 401).
+                return StandardWebhooksSignature.decodeSecret(String(decoding: key, as: UTF8.self))
             }
             idSelector = nil  // webhook-id
             typeSelector = source.typeFrom ?? .json(["type"])
