@@ -4,15 +4,15 @@ public import HookrelayStore
 /// The JSON shapes of the admin API (SPEC §7), written by hand: small, fixed, and stable.
 /// `hookrelay failures --json` prints the same text as `GET /admin/api/failures`.
 ///
-/// `url` is the destination URL as `URLMasking.mask` shows it (path past the first segment,
-/// query values, password and fragment as `***`): the store keeps the full URL, the API never
-/// prints it. `destination` names it unambiguously.
+/// `url` is the destination URL as stored, in full: these records are the machine interface
+/// SPEC §7 defines, behind the admin listener (loopback, or `admin_token`). The outputs meant
+/// to be read or pasted — logs, `check`, `stats`, the `failures` table, `test` — mask it.
 public enum AdminJSON {
     /// `{"id","event","received","deliveries":[{"destination","url","state","attempts","last_status","last_error"}]}`
     static func event(_ record: EventRecord) -> String {
         let deliveries = record.deliveries.map { delivery in
             """
-            {"destination":\(JSONText.quote(delivery.destination)),"url":\(JSONText.quote(URLMasking.mask(delivery.url))),\
+            {"destination":\(JSONText.quote(delivery.destination)),"url":\(JSONText.quote(delivery.url)),\
             "state":\(JSONText.quote(delivery.state)),"attempts":\(delivery.attempts),\
             "last_status":\(delivery.lastStatus.map(String.init) ?? "null"),\
             "last_error":\(delivery.lastError.map(JSONText.quote) ?? "null")}
@@ -39,7 +39,7 @@ public enum AdminJSON {
         """
         {"time":\(JSONText.quote(timestamp(record.time))),"event_id":\(JSONText.quote(record.eventID)),\
         "event":\(JSONText.quote(record.eventType)),"destination":\(JSONText.quote(record.destination)),\
-        "url":\(JSONText.quote(URLMasking.mask(record.url))),"attempt":\(record.attempt),\
+        "url":\(JSONText.quote(record.url)),"attempt":\(record.attempt),\
         "status":\(record.status.map(String.init) ?? "null"),"error":\(JSONText.quote(record.error)),\
         "response":\(JSONText.quote(record.response)),\
         "next_attempt":\(record.nextAttempt.map { JSONText.quote(timestamp($0)) } ?? "null")}

@@ -1,11 +1,10 @@
-import HookrelayCore
 import HookrelayStore
 
 /// `GET /admin`: one server-rendered HTML page (SPEC §7) with the backlog (queue depth, oldest
 /// pending age), per-destination delivery counts and the latest failed attempts — time,
 /// destination, URL, reason (HTTP status or error kind, plus the response snippet) — like
 /// Mailgun's "Failure logs" tab, and a replay control for each delivery that ended dead.
-/// URLs are shown masked (`URLMasking.mask`), next to the destination's name.
+/// URLs are shown in full, as the failure log holds them (the page is behind the admin listener).
 ///
 /// No build step and no external assets: inline CSS, and one small inline script (allowed by a
 /// per-page CSP nonce) that makes the replay buttons `POST /admin/api/replay`. Everything that
@@ -68,7 +67,7 @@ enum AdminPage {
         out += "<th class=\"num\">failures (1h)</th><th>replay dead</th></tr></thead><tbody>\n"
         for row in stats.destinations {
             out += "<tr data-destination=\"\(escape(row.name))\"><td>\(escape(row.name))</td>"
-            out += "<td class=\"url\">\(row.maskedURL.map(escape) ?? "<span class=\"muted\">(not in config)</span>")</td>"
+            out += "<td class=\"url\">\(row.url.map(escape) ?? "<span class=\"muted\">(not in config)</span>")</td>"
             for state in RelayMetrics.deliveryStates {
                 let count = row.count(state)
                 let bad = (state == "dead" || state == "rejected") && count > 0
@@ -105,7 +104,7 @@ enum AdminPage {
             let isDead = record.nextAttempt == nil && record.status != 406
             out += "<tr class=\"failure\(isDead ? " dead" : "")\">"
             out += "<td class=\"time\">\(AdminTime.rfc3339Seconds(record.time))<br><span class=\"muted\">\(escape(AdminTime.age(millis: max(0, now - record.time)))) ago</span></td>"
-            out += "<td>\(escape(record.destination))</td><td class=\"url\">\(escape(URLMasking.mask(record.url)))</td>"
+            out += "<td>\(escape(record.destination))</td><td class=\"url\">\(escape(record.url))</td>"
             out += "<td class=\"reason\"><b>\(escape(AdminFailureTable.reason(record)))</b>\(responseCell(record.response))</td>"
             let attempt = record.replay > 0 ? "\(record.attempt) (replay \(record.replay))" : String(record.attempt)
             out += "<td class=\"num\">\(escape(attempt))</td>"

@@ -49,7 +49,7 @@ struct AdminAPITests {
             #expect(newest["time"] as? String == AdminTime.rfc3339(now - 600_000))
             #expect(newest["event"] as? String == "failed")
             #expect(newest["destination"] as? String == "crm")
-            #expect(newest["url"] as? String == AdminRelay.crmMaskedURL, "the stored URL, masked")
+            #expect(newest["url"] as? String == AdminRelay.crmURL, "the stored URL, in full (SPEC §7's record)")
             #expect(newest["attempt"] as? Int == 1)
             #expect(newest["status"] as? Int == 406)
             #expect(newest["error"] as? String == "http")
@@ -67,25 +67,21 @@ struct AdminAPITests {
             #expect(retrying["response"] as? String == "oops\nline two")
             #expect(retrying["next_attempt"] as? String == AdminTime.rfc3339(now + 600_000))
             #expect((retrying["time"] as? String)?.hasSuffix("Z") == true)
-            #expect(retrying["url"] as? String == AdminRelay.crmMaskedURL)
-            #expect(transport["url"] as? String == AdminRelay.appURL, "a URL with nothing to hide is shown as it is")
-            #expect(AdminRelay.hidesSecrets(response.text), "\(response.text)")
+            #expect(retrying["url"] as? String == AdminRelay.crmURL)
+            #expect(transport["url"] as? String == AdminRelay.appURL)
         }
     }
 
-    @Test("events/{id}: each delivery's url masked next to its destination's name; the store keeps the full URL")
-    func eventURLMasked() async throws {
+    @Test("events/{id}: each delivery's url as stored, in full, next to its destination's name")
+    func eventURLs() async throws {
         try await withAdminRelay(seed: { store in
             try await store.seedEvent(id: "evt-secret", destinations: [("crm", AdminRelay.crmURL), ("app-v2", AdminRelay.appURL)])
         }) { relay in
             let event = try await relay.get("/admin/api/events/evt-secret")
             #expect(event.status == 200)
-            #expect(AdminRelay.hidesSecrets(event.text), "\(event.text)")
             let deliveries = try #require(event.json["deliveries"] as? [[String: Any]])
             let urls = Dictionary(uniqueKeysWithValues: deliveries.map { ($0["destination"] as? String ?? "", $0["url"] as? String ?? "") })
-            #expect(urls == ["crm": AdminRelay.crmMaskedURL, "app-v2": AdminRelay.appURL])
-            let stored = try #require(try relay.store.eventRecord(id: "evt-secret"))
-            #expect(stored.deliveries.first { $0.destination == "crm" }?.url == AdminRelay.crmURL, "presentation only")
+            #expect(urls == ["crm": AdminRelay.crmURL, "app-v2": AdminRelay.appURL])
         }
     }
 
@@ -260,10 +256,9 @@ struct AdminAPITests {
             #expect(page.status == 200)
             #expect(page.header("content-type")?.hasPrefix("text/html") == true)
             #expect(page.text.contains("app-v2"))
-            // Both tables: the destination's name, then its masked URL.
-            #expect(page.text.contains(#"<tr data-destination="crm"><td>crm</td><td class="url">\#(AdminRelay.crmMaskedURL)</td>"#), "\(page.text)")
-            #expect(page.text.contains(#"<td>crm</td><td class="url">\#(AdminRelay.crmMaskedURL)</td><td class="reason">"#))
-            #expect(AdminRelay.hidesSecrets(page.text))
+            // Both tables: the destination's name, then its URL as the failure log holds it.
+            #expect(page.text.contains(#"<tr data-destination="crm"><td>crm</td><td class="url">\#(AdminRelay.crmURL)</td>"#), "\(page.text)")
+            #expect(page.text.contains(#"<td>crm</td><td class="url">\#(AdminRelay.crmURL)</td><td class="reason">"#))
             #expect(page.text.contains("HTTP 406"))
             #expect(page.text.contains("connect: Connection refused"))
         }

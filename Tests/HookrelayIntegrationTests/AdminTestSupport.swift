@@ -14,8 +14,8 @@ import Logging
 /// test, which the assertions allow for. Deliveries of a destination that is not in the
 /// config (`ghost`) are never touched by the scheduler.
 ///
-/// `crm`'s URL carries secrets (a Slack-like path and a token) that no admin or CLI output may
-/// show: they print `crmMaskedURL` instead.
+/// `crm`'s URL carries secrets (a Slack-like path and a token): the CLI's text outputs print
+/// `crmMaskedURL` instead; the admin API and page, SPEC §7's records, give it in full.
 final class AdminRelay: Sendable {
     static let crmURL = "http://127.0.0.1:9/crm/T1/B2/\(pathSecret)?token=\(tokenSecret)"
     static let crmMaskedURL = "http://127.0.0.1:9/crm/***?token=***"
