@@ -58,14 +58,10 @@ final class IngestResponder: HTTPResponder {
             event = received
         }
 
+        // An event no route wants still goes to the store with no destinations: the token rule
+        // (403) and dedup (an event accepted before its route was removed is a duplicate) come
+        // first, as for any event; the store answers `noRoute` and keeps only the token.
         let routed = router.destinations(source: name, event: event)
-        guard !routed.isEmpty else {
-            metrics.received(source: name, outcome: "no_route")
-            logger.info("event rejected: no route", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)"])
-            completion(.json(406, #"{"status":"rejected","id":\#(JSONText.quote(event.id)),"message":"no route for this event type and domain"}"#))
-            return
-        }
-
         let scheduler = self.scheduler
         let targets = routed.map { DeliveryTarget(destination: $0.name, url: $0.url, claimNow: scheduler.reserve(destination: $0.name)) }
         let accept = AcceptRequest(
@@ -114,6 +110,10 @@ final class IngestResponder: HTTPResponder {
                 metrics.received(source: name, outcome: "duplicate")
                 logger.info("event duplicate", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)"])
                 completion(.json(200, #"{"status":"duplicate","id":\#(quotedID)}"#))
+            case .success(.noRoute):
+                metrics.received(source: name, outcome: "no_route")
+                logger.info("event rejected: no route", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)"])
+                completion(.json(406, #"{"status":"rejected","id":\#(quotedID),"message":"no route for this event type and domain"}"#))
             case .success(.tokenReplayed(let original)):
                 releaseReserved()
                 metrics.received(source: name, outcome: "token_replayed")

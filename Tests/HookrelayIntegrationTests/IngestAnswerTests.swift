@@ -65,13 +65,60 @@ struct IngestAnswerTests {
         }
     }
 
-    @Test("no route for the event type: 406, nothing stored")
+    @Test("no route for the event type: 406, nothing stored; sent again, 406 again")
     func noRoute() async throws {
         try await withRelay { relay in
-            let response = try await relay.send(relay.mailgun.json(id: "evt-opened", event: "opened"))
+            let request = relay.mailgun.json(id: "evt-opened", event: "opened")
+            let response = try await relay.send(request)
             #expect(response.status == 406)
+            #expect(response.json["status"] as? String == "rejected")
             #expect(try relay.relay.store.eventRecord(id: "evt-opened") == nil)
+            #expect(try await relay.send(request).status == 406, "never accepted, so not a duplicate")
         }
+    }
+
+    @Test("a token replayed with an event no route wants: 403, not 406 (the token rule comes first)")
+    func tokenReplayedWithUnroutedEvent() async throws {
+        try await withRelay { relay in
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-token-first", token: "token-cccc-1")).status == 200)
+            let replay = try await relay.send(relay.mailgun.json(id: "evt-token-forged", event: "opened", token: "token-cccc-1"))
+            #expect(replay.status == 403)
+            // And the other way round: a token first seen on a rejected event is kept.
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-unrouted-first", event: "opened", token: "token-dddd-1")).status == 406)
+            #expect(try await relay.send(relay.mailgun.json(id: "evt-routed-forged", token: "token-dddd-1")).status == 403)
+            #expect(try relay.relay.store.eventRecord(id: "evt-routed-forged") == nil)
+        }
+    }
+
+    @Test("an event accepted before its route was removed: 200 duplicate after the restart, not 406")
+    func acceptedThenRouteRemoved() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try await RelayHarness(configText: { RelayHarness.configText(dataDirectory: $0) }, in: directory)
+        let request = first.mailgun.json(id: "evt-route-gone", event: "clicked", token: "token-eeee-1")
+        #expect(try await first.send(request).status == 200)
+        await first.relay.stop(grace: .seconds(2))
+
+        // The same store, now with no route for `clicked`.
+        let second = try await RelayHarness(configText: { data in
+            ProcessSupport.config(dataDirectory: data, body: """
+                [[destination]]
+                name = "crm"
+                url = "http://127.0.0.1:9/crm"
+
+                [[route]]
+                source = "mailgun"
+                events = ["delivered"]
+                to = ["crm"]
+                """, key: RelayHarness.signingKey)
+        }, in: directory)
+        let again = try await second.send(request)
+        #expect(again.status == 200, "Mailgun retrying an event it was told was accepted")
+        #expect(again.json["status"] as? String == "duplicate")
+        let newToken = try await second.send(second.mailgun.json(id: "evt-route-gone", event: "clicked"))
+        #expect(newToken.status == 200 && newToken.json["status"] as? String == "duplicate")
+        #expect(try await second.send(second.mailgun.json(id: "evt-never-routed", event: "clicked")).status == 406)
+        await second.relay.stop(grace: .seconds(2))
     }
 
     @Test("bad signature, missing signature, stale timestamp: 401")

@@ -65,11 +65,12 @@ final class RelayHarness: Sendable {
         try await self.init(configText: { Self.configText(dataDirectory: $0, server: server, extra: extra) })
     }
 
-    /// A relay on a config of the test's own: `configText` gets the data directory to use.
-    init(configText: (String) -> String) async throws {
-        directory = try TemporaryDirectory()
-        let text = configText(directory.file("data"))
-        let loaded = try RelayConfigLoader.load(text: text, path: directory.file("relay.conf"), environment: [:])
+    /// A relay on a config of the test's own: `configText` gets the data directory to use
+    /// (in `directory` when given, e.g. to restart on the same store with another config).
+    init(configText: (String) -> String, in directory: TemporaryDirectory? = nil) async throws {
+        self.directory = try directory ?? TemporaryDirectory()
+        let text = configText(self.directory.file("data"))
+        let loaded = try RelayConfigLoader.load(text: text, path: self.directory.file("relay.conf"), environment: [:])
         var logger = Logger(label: "hookrelay-test")
         logger.logLevel = .critical
         relay = try Relay(config: loaded.config, logger: logger)

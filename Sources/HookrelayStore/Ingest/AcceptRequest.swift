@@ -5,7 +5,8 @@ public struct AcceptRequest: Sendable {
     public var source: String
     public var event: ReceivedEvent
     public var body: [UInt8]
-    /// The routed destinations, already deduplicated by URL.
+    /// The routed destinations, already deduplicated by URL; empty when no route wants the
+    /// event (then only the token and dedup rules run: see `AcceptOutcome.noRoute`).
     public var destinations: [DeliveryTarget]
     /// Unix milliseconds when the request arrived.
     public var receivedAt: Int64
@@ -54,6 +55,9 @@ public enum AcceptOutcome: Sendable, Equatable {
     case duplicate
     /// The Mailgun token was already used for another event: a replay attack.
     case tokenReplayed(originalEventID: String)
+    /// No route wants the event (the request had no destinations) and it was never accepted:
+    /// nothing stored but its token, so a replay of that token with another event is caught.
+    case noRoute
 }
 
 /// Why the store could not take a request; every case means "answer 503".

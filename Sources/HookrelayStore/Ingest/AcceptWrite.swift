@@ -2,6 +2,10 @@ import CSQLite
 
 /// Takes one event inside the writer's transaction: replay check on the token, the event row,
 /// one pending delivery per URL that does not have the event yet.
+///
+/// An event no route wants (no destinations) is not stored, but still goes through the token
+/// rule (a token replayed with another event is `tokenReplayed`, whatever its type) and is
+/// `duplicate` if it was accepted before (its route since removed); otherwise `noRoute`.
 enum AcceptWrite {
     static func perform(_ request: AcceptRequest, statements: AcceptStatements, on connection: SQLiteConnection) throws -> AcceptOutcome {
         let event = request.event
@@ -9,8 +13,13 @@ enum AcceptWrite {
             // Insert first: a new token (the common case) costs one descent of the tree, not two.
             try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
             if connection.changes == 0, let seen = try statements.findToken.bind(.text(request.source), .text(token)).firstRow({ $0.text(0) }) {
-                return seen == event.id ? .duplicate : .tokenReplayed(originalEventID: seen)
+                if seen != event.id { return .tokenReplayed(originalEventID: seen) }
+                if !request.destinations.isEmpty { return .duplicate }
             }
+        }
+        if request.destinations.isEmpty {
+            let accepted = try statements.findEvent.bind(.text(event.id), .text(request.source)).firstRow({ $0.integer(0) }) != nil
+            return accepted ? .duplicate : .noRoute
         }
         try statements.insertEvent.bind(
             .text(event.id), .text(request.source), .text(event.type), .optionalText(event.domain),
