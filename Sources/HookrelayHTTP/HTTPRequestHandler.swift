@@ -40,6 +40,12 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // Refuse what the head already decides before the client uploads its body.
+                if let refusal = responder.refusal(beforeBody: request(head, body: [], on: context.eventLoop)) {
+                    state = .discarding
+                    write(refusal, version: head.version, keepAlive: false, context: context)
+                    return
+                }
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
             state = .receiving(head, context.channel.allocator.buffer(capacity: min(declared ?? 0, maxBody)))
@@ -62,16 +68,19 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
+    private func request(_ head: HTTPRequestHead, body: [UInt8], on loop: any EventLoop) -> HTTPRequest {
         var headers: [HeaderField] = []
         headers.reserveCapacity(head.headers.count)
         for (name, value) in head.headers { headers.append(HeaderField(name: name, value: value)) }
-        let loop = context.eventLoop
-        let request = HTTPRequest(
-            method: head.method.rawValue, uri: head.uri, headers: headers,
-            body: body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? [],
+        return HTTPRequest(
+            method: head.method.rawValue, uri: head.uri, headers: headers, body: body,
             onConnectionThread: { work in loop.inEventLoop ? work() : loop.execute(work) }
         )
+    }
+
+    private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
+        let loop = context.eventLoop
+        let request = request(head, body: body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? [], on: loop)
         let keepAlive = head.isKeepAlive
         let version = head.version
         let bound = NIOLoopBound((self, context), eventLoop: loop)

@@ -31,4 +31,14 @@ public struct HTTPResponse: Sendable {
 /// Answers complete requests. `completion` may be called on any thread, exactly once.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void)
+
+    /// For a client that sent `Expect: 100-continue`: the answer its head alone already decides
+    /// (wrong path, method or media type), sent instead of `100 Continue` so the body is never
+    /// uploaded; nil to let it send the body. `request` has the head and an empty body. Runs on
+    /// the connection's event loop: no blocking work.
+    func refusal(beforeBody request: HTTPRequest) -> HTTPResponse?
+}
+
+extension HTTPResponder {
+    public func refusal(beforeBody request: HTTPRequest) -> HTTPResponse? { nil }
 }

@@ -36,13 +36,40 @@ final class IngestResponder: HTTPResponder {
         self.logger = logger
     }
 
-    func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
+    /// 404, 405 and 415 from the head alone, for a client waiting for `100 Continue`.
+    func refusal(beforeBody request: HTTPRequest) -> HTTPResponse? {
+        switch source(for: request) {
+        case .refused(let response): return response
+        case .found(let source):
+            guard let refusal = source.verifier.refusal(headersOf: request.webhookRequest) else { return nil }
+            metrics.received(source: source.config.name, outcome: refusal.shortName)
+            logger.warning("event refused", metadata: ["source": "\(source.config.name)", "status": "\(refusal.status)", "reason": "\(refusal.reason)"])
+            return .error(refusal.status, refusal.reason)
+        }
+    }
+
+    private enum SourceLookup {
+        case found(Source)
+        case refused(HTTPResponse)
+    }
+
+    /// The source at the request's path, or the 404/405 answer.
+    private func source(for request: HTTPRequest) -> SourceLookup {
         guard let source = sourcesByPath[request.path] else {
-            completion(.error(404, "no source at \(request.path)"))
-            return
+            return .refused(.error(404, "no source at \(request.path)"))
         }
         guard request.method == "POST" else {
-            completion(.error(405, "use POST", headers: [HeaderField(name: "Allow", value: "POST")]))
+            return .refused(.error(405, "use POST", headers: [HeaderField(name: "Allow", value: "POST")]))
+        }
+        return .found(source)
+    }
+
+    func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let source: Source
+        switch self.source(for: request) {
+        case .found(let found): source = found
+        case .refused(let response):
+            completion(response)
             return
         }
         let name = source.config.name

@@ -181,6 +181,14 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         #expect(refusal(receive(headers(), verifier: wrongKey))?.shortName == "badSignature")
     }
 
+    /// What a client waiting for `100 Continue` is told from its headers alone.
+    @Test func refusalFromHeadersAlone() {
+        #expect(Self.verifier.refusal(headersOf: request("application/json", [])) == nil, "the body decides the rest")
+        #expect(Self.verifier.refusal(headersOf: request("multipart/form-data; boundary=x", [])) == nil)
+        #expect(Self.verifier.refusal(headersOf: request("text/plain", []))?.status == 415)
+        #expect(Self.verifier.refusal(headersOf: request(nil, []))?.status == 415)
+    }
+
     /// The loader refuses such a secret; built in code, it is never used as its text either.
     @Test func undecodableSecretIsNeverUsed() {
         let secret = "whsec_not base64!"

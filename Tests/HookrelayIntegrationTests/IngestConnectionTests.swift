@@ -48,6 +48,28 @@ struct IngestConnectionTests {
         }
     }
 
+    @Test("Expect: 100-continue to a wrong path, method or media type: the refusal instead of 100, before any body")
+    func expectContinueRefusedEarly() async throws {
+        // With a 2 s idle timeout, a server that sent 100 and waited for the body would close
+        // the connection without an answer: the refusal must come from the head alone.
+        try await withRelay(server: #"idle_timeout = "2s""#) { relay in
+            let expect = HeaderField(name: "Expect", value: "100-continue")
+            let json = HeaderField(name: "Content-Type", value: "application/json")
+            let cases: [(TestRequest, Int)] = [
+                (TestRequest(path: "/webhooks/nope", headers: [json, expect]), 404),
+                (TestRequest(method: "PUT", path: "/webhooks/mailgun", headers: [json, expect]), 405),
+                (TestRequest(path: "/webhooks/mailgun", headers: [HeaderField(name: "Content-Type", value: "text/plain"), expect]), 415),
+                (TestRequest(path: "/webhooks/mailgun", headers: [expect]), 415),
+            ]
+            for (request, status) in cases {
+                let response = try await HTTPTestClient.sendPartial(request, declaredLength: 4000, port: relay.ingestPort)
+                #expect(response.status == status, "\(request.method) \(request.path) \(request.headers)")
+                #expect(response.header("Connection") == "close")
+            }
+            #expect(try relay.relay.store.counts().events == 0)
+        }
+    }
+
     @Test("many concurrent senders: every 200'd event is stored exactly once")
     func concurrentSenders() async throws {
         try await withRelay { relay in

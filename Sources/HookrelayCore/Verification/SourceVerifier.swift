@@ -50,13 +50,29 @@ public struct SourceVerifier: Sendable {
         }
     }
 
-    /// Verifies and identifies `request`; `now` is the current Unix time in seconds.
-    public func receive(_ request: WebhookRequest, now: Int64) -> Result<ReceivedEvent, IngestRefusal> {
+    /// The refusal the headers alone decide (415: no or an unsupported Content-Type), or nil;
+    /// lets a client waiting for `100 Continue` hear it before sending its body.
+    public func refusal(headersOf request: WebhookRequest) -> IngestRefusal? {
+        if case .failure(let refusal) = bodyKind(request) { return refusal }
+        return nil
+    }
+
+    private func bodyKind(_ request: WebhookRequest) -> Result<(WebhookBody.Kind, contentType: String), IngestRefusal> {
         guard let contentType = request.header("content-type") else {
             return .failure(.unsupportedMediaType("missing Content-Type"))
         }
         guard let kind = WebhookBody.Kind(mediaType: request.mediaType) else {
             return .failure(.unsupportedMediaType("unsupported media type \(Self.clipped(request.mediaType ?? contentType))"))
+        }
+        return .success((kind, contentType))
+    }
+
+    /// Verifies and identifies `request`; `now` is the current Unix time in seconds.
+    public func receive(_ request: WebhookRequest, now: Int64) -> Result<ReceivedEvent, IngestRefusal> {
+        let kind: WebhookBody.Kind, contentType: String
+        switch bodyKind(request) {
+        case .success(let found): (kind, contentType) = found
+        case .failure(let refusal): return .failure(refusal)
         }
         let body: WebhookBody
         do {
