@@ -25,33 +25,16 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import KEY, relay_config  # noqa: E402  (the same relay.conf shape as the load benchmark)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KEY = b"bench-signing-key"
 PORT, ADMIN_PORT = 19200, 19290
 
 
 def config(workdir):
-    path = os.path.join(workdir, "relay.conf")
-    dests = "".join(f'[[destination]]\nname = "d{i}"\nurl = "http://127.0.0.1:9/d{i}"\n\n' for i in (1, 2, 3))
-    with open(path, "w") as f:
-        f.write(f"""[server]
-listen = "127.0.0.1:{PORT}"
-admin_listen = "127.0.0.1:{ADMIN_PORT}"
-data_dir = "{workdir}/data"
-
-[[source]]
-name = "mailgun"
-path = "/webhooks/mailgun"
-verify = "mailgun"
-keys = ["{KEY.decode()}"]
-
-{dests}
-[[route]]
-source = "mailgun"
-events = ["*"]
-to = ["d1", "d2", "d3"]
-""")
-    return path
+    # The stored rows name destinations d1–d3 (see fill); port 9 refuses, so they stay pending.
+    return relay_config(workdir, [(f"d{i}", f"http://127.0.0.1:9/d{i}") for i in (1, 2, 3)], port=PORT, admin_port=ADMIN_PORT)
 
 
 def start(binary, conf, workdir, name):

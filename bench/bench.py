@@ -68,16 +68,17 @@ def render(template, workdir):
     return path
 
 
-def relay_config(workdir, max_in_flight):
+def relay_config(workdir, destinations, max_in_flight=None, port=PORT, admin_port=ADMIN_PORT):
+    """Writes WORKDIR/relay.conf: one Mailgun source (KEY), `destinations` ([(name, url)]) on
+    one `*` route. Also used by backlog.py."""
     path = os.path.join(workdir, "relay.conf")
     limit = f"max_in_flight = {max_in_flight}\n" if max_in_flight else ""
-    destinations = "".join(
-        f'[[destination]]\nname = "sink{i + 1}"\nurl = "http://127.0.0.1:{port}/hook"\n{limit}\n'
-        for i, port in enumerate(SINK_PORTS))
+    blocks = "".join(f'[[destination]]\nname = "{name}"\nurl = "{url}"\n{limit}\n' for name, url in destinations)
+    names = ", ".join(f'"{name}"' for name, _ in destinations)
     with open(path, "w") as f:
         f.write(f"""[server]
-listen = "127.0.0.1:{PORT}"
-admin_listen = "127.0.0.1:{ADMIN_PORT}"
+listen = "127.0.0.1:{port}"
+admin_listen = "127.0.0.1:{admin_port}"
 data_dir = "{workdir}/data"
 
 [[source]]
@@ -86,11 +87,11 @@ path = "/webhooks/mailgun"
 verify = "mailgun"
 keys = ["{KEY.decode()}"]
 
-{destinations}
+{blocks}
 [[route]]
 source = "mailgun"
 events = ["*"]
-to = ["sink1", "sink2", "sink3"]
+to = [{names}]
 """)
     return path
 
@@ -221,7 +222,9 @@ def run_once(kind, args, index):
             sut_pids = [sut.pid] + children(sut.pid)
         else:
             log = open(os.path.join(workdir, "hookrelay.log"), "w")
-            sut = subprocess.Popen(["taskset", "-c", str(args.sut_core), args.binary, "serve", "--config", relay_config(workdir, args.max_in_flight),
+            sut = subprocess.Popen(["taskset", "-c", str(args.sut_core), args.binary, "serve", "--config",
+                                    relay_config(workdir, [(f"sink{i + 1}", f"http://127.0.0.1:{p}/hook") for i, p in enumerate(SINK_PORTS)],
+                                                 args.max_in_flight),
                                     "--log-level", args.log_level], stdout=log, stderr=log)
             procs.append(sut)
             wait_http(f"http://127.0.0.1:{ADMIN_PORT}/readyz")
