@@ -90,6 +90,35 @@ struct IngestAnswerTests {
         }
     }
 
+    @Test("an event refused 406, then its route added: the same signed request is accepted and stored")
+    func rejectedThenRouteAdded() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let onlyDelivered = { (data: String) in
+            ProcessSupport.config(dataDirectory: data, body: """
+                [[destination]]
+                name = "crm"
+                url = "http://127.0.0.1:9/crm"
+
+                [[route]]
+                source = "mailgun"
+                events = ["delivered"]
+                to = ["crm"]
+                """, key: RelayHarness.signingKey)
+        }
+        let first = try await RelayHarness(configText: onlyDelivered, in: directory)
+        let request = first.mailgun.json(id: "evt-route-new", event: "clicked", token: "token-ffff-1")
+        #expect(try await first.send(request).status == 406)
+        await first.relay.stop(grace: .seconds(2))
+
+        let second = try await RelayHarness(configText: { RelayHarness.configText(dataDirectory: $0) }, in: directory)
+        let again = try await second.send(request)
+        #expect(again.status == 200)
+        #expect(again.json["status"] as? String == "accepted", "its token was kept from the 406, but the event was never stored")
+        #expect(try second.relay.store.eventRecord(id: "evt-route-new")?.deliveries.count == 2)
+        await second.relay.stop(grace: .seconds(2))
+    }
+
     @Test("an event accepted before its route was removed: 200 duplicate after the restart, not 406")
     func acceptedThenRouteRemoved() async throws {
         let directory = try TemporaryDirectory()

@@ -12,9 +12,11 @@ enum AcceptWrite {
         if let token = event.token {
             // Insert first: a new token (the common case) costs one descent of the tree, not two.
             try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
-            if connection.changes == 0, let seen = try statements.findToken.bind(.text(request.source), .text(token)).firstRow({ $0.text(0) }) {
-                if seen != event.id { return .tokenReplayed(originalEventID: seen) }
-                if !request.destinations.isEmpty { return .duplicate }
+            // Seen with the same event: carry on, and the inserts below say whether it is a
+            // duplicate (the token may come from a 406, or the event may have new URLs since).
+            if connection.changes == 0, let seen = try statements.findToken.bind(.text(request.source), .text(token)).firstRow({ $0.text(0) }),
+               seen != event.id {
+                return .tokenReplayed(originalEventID: seen)
             }
         }
         if request.destinations.isEmpty {
