@@ -20,30 +20,38 @@ public final class EventStore: Sendable {
     /// Opens (creating if needed) the store in `directory`. The serving relay passes
     /// `recoverInFlight: true` (deliveries claimed by a dead process become due again); the
     /// operator's commands (`failures`, `replay`, `stats`) pass false so they never disturb
-    /// a running relay's attempts.
+    /// a running relay's attempts, and `allowUpgrade: false`: an older store is refused rather
+    /// than rewritten under a relay that may still be running.
     ///
     /// `checkpointPages`: WAL size (pages) past which the checkpointer thread copies the log
     /// into the database, and past which the writer does it inline (see `WALCheckpointer`).
     public init(
-        directory: String, queueLimit: Int = 10_000, recoverInFlight: Bool = true,
+        directory: String, queueLimit: Int = 10_000, recoverInFlight: Bool = true, allowUpgrade: Bool = true,
         checkpointPages: (background: Int32, inline: Int32) = (4096, 16384)
     ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
         let connection = try SQLiteConnection(path: path)
         try connection.execute(StoreSchema.pragmas)
-        try Self.migrate(connection)
+        try Self.migrate(connection, allowUpgrade: allowUpgrade)
         acceptStatements = try AcceptStatements(connection)
         deliveryStatements = try DeliveryStatements(connection)
         outcomeBatch = OutcomeBatch(statements: deliveryStatements)
         // Deliveries claimed when the last process died are due again (at-least-once).
         if recoverInFlight {
             let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-            try connection.execute("""
-                UPDATE deliveries SET claimed = 0, next_attempt_at = \(now) WHERE id IN (
-                    SELECT id FROM deliveries INDEXED BY deliveries_open WHERE state IN ('pending', 'retrying') AND claimed = 1)
+            // Per destination, a seek to its claimed rows in `deliveries_open`: a backlog of
+            // millions is not read to find the few that were in flight.
+            let recover = try connection.prepare("""
+                UPDATE deliveries SET claimed = 0, next_attempt_at = ?
+                WHERE destination = ? AND state IN \(StoreSchema.openStateList) AND claimed = 1
                 """)
-            recoveredInFlight = connection.changes
+            var recovered = 0
+            for destination in try connection.destinations(withDeliveriesIn: StoreSchema.openStateList) {
+                try recover.bind(.integer(now), .text(destination)).run()
+                recovered += connection.changes
+            }
+            recoveredInFlight = recovered
         } else {
             recoveredInFlight = 0
         }
@@ -57,15 +65,36 @@ public final class EventStore: Sendable {
         writer.start()
     }
 
-    private static func migrate(_ connection: SQLiteConnection) throws {
-        let current = try connection.prepare("PRAGMA user_version").firstRow { Int($0.integer(0)) } ?? 0
-        if current > StoreSchema.version {
-            throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path) has schema version \(current), newer than this hookrelay (\(StoreSchema.version)); upgrade hookrelay")
-        }
-        if current < 1 {
-            try connection.execute("BEGIN; \(StoreSchema.version2) PRAGMA user_version = 2; COMMIT;")
-        } else if current == 1 {
-            try connection.execute("BEGIN; \(StoreSchema.version2Upgrade) PRAGMA user_version = 2; COMMIT;")
+    /// Creates the tables, or upgrades an older store in place (only when `allowUpgrade`: the
+    /// serving relay, not the operator's commands, which may run beside an older relay).
+    private static func migrate(_ connection: SQLiteConnection, allowUpgrade: Bool) throws {
+        let version = { try connection.prepare("PRAGMA user_version").firstRow { Int($0.integer(0)) } ?? 0 }
+        if try version() == StoreSchema.version { return }
+        // Decided again inside the write lock: two processes opening at once upgrade once.
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            let current = try version()
+            if current > StoreSchema.version {
+                throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path) has schema version \(current), newer than this hookrelay (\(StoreSchema.version)); upgrade hookrelay")
+            }
+            if current == 1 {
+                guard allowUpgrade else {
+                    throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path) has schema version 1; stop the old relay and start `hookrelay serve` of this release once to upgrade it (OPERATIONS.md, Upgrades)")
+                }
+                try connection.execute(StoreSchema.version2Upgrade)
+                let (before, after) = try connection.prepare("SELECT (SELECT count(*) FROM deliveries_v1), (SELECT count(*) FROM deliveries)")
+                    .firstRow { ($0.integer(0), $0.integer(1)) } ?? (0, 0)
+                guard before == after else {
+                    throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path): \(before - after) of \(before) deliveries have no event row; the version-1 store is damaged and was left as it was")
+                }
+                try connection.execute(StoreSchema.version2UpgradeCleanup)
+            } else if current < 1 {
+                try connection.execute(StoreSchema.version2)
+            }
+            try connection.execute("PRAGMA user_version = \(StoreSchema.version); COMMIT;")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
         }
     }
 

@@ -82,7 +82,7 @@ enum OperatorStore {
             return nil
         }
         do {
-            return try EventStore(directory: directory, recoverInFlight: false)
+            return try EventStore(directory: directory, recoverInFlight: false, allowUpgrade: false)
         } catch {
             printError("hookrelay: cannot open the store in \(directory): \(error)")
             throw ExitStatus.runtimeFailure

@@ -51,14 +51,15 @@ struct StoreUpgradeTests {
         INSERT INTO tokens VALUES ('mailgun', 'token-a', 'evt-a', 9999999999999);
         """
 
-    static func execute(_ sql: String, in path: String) throws {
+    static func execute(_ sql: String, in path: String, expectFailure: Bool = false) throws {
         var db: OpaquePointer?
         guard sqlite3_open(path, &db) == SQLITE_OK, let db else { throw StoreTestError("cannot open \(path)") }
         defer { sqlite3_close(db) }
         var message: UnsafeMutablePointer<CChar>?
-        guard sqlite3_exec(db, sql, nil, nil, &message) == SQLITE_OK else {
-            defer { sqlite3_free(message) }
-            throw StoreTestError(message.map { String(cString: $0) } ?? "sqlite3_exec failed")
+        let ok = sqlite3_exec(db, sql, nil, nil, &message) == SQLITE_OK
+        defer { sqlite3_free(message) }
+        if ok == expectFailure {
+            throw StoreTestError(expectFailure ? "expected \(sql) to fail" : message.map { String(cString: $0) } ?? "sqlite3_exec failed")
         }
     }
 
@@ -120,6 +121,35 @@ struct StoreUpgradeTests {
         #expect(try await store.accept(newURL).get() == .accepted(newDeliveries: 1, claimed: []))
         let v2 = try await Self.claim(store, destination: "v2", now: now)
         #expect(v2.first?.body == Array(#"{"a":1}"#.utf8), "the first arrival's body")
+    }
+
+    @Test("the operator's commands do not upgrade: a version-1 store is refused and left as it was")
+    func noUpgradeFromCommands() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/hookrelay.sqlite"
+        try Self.execute(Self.version1 + Self.rows, in: path)
+        #expect(throws: SQLiteError.self) { try EventStore(directory: directory.path, recoverInFlight: false, allowUpgrade: false) }
+        #expect(try Self.userVersion(of: path) == 1)
+    }
+
+    @Test("a damaged version-1 store (a delivery without its event) is not upgraded: refused, rolled back")
+    func damagedStoreRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/hookrelay.sqlite"
+        try Self.execute(Self.version1 + Self.rows + """
+            INSERT INTO deliveries (id, event_id, destination, url, state, attempts, created_at, updated_at)
+                VALUES (10, 'evt-gone', 'crm', 'http://127.0.0.1:9/crm', 'pending', 0, 3000, 3000);
+            """, in: path)
+        #expect {
+            try EventStore(directory: directory.path)
+        } throws: { error in
+            "\(error)".contains("1 of 4 deliveries have no event row")
+        }
+        #expect(try Self.userVersion(of: path) == 1)
+        try Self.execute("SELECT count(*) FROM deliveries WHERE event_id = 'evt-gone';", in: path)  // still the v1 shape
+        try Self.execute("SELECT 1 FROM events_v1;", in: path, expectFailure: true)  // the rewrite was rolled back
     }
 
     static func claim(_ store: EventStore, destination: String, now: Int64) async throws -> [ClaimedDelivery] {

@@ -131,15 +131,7 @@ extension EventStore {
             try connection.prepare("DELETE FROM tokens WHERE expires_at < ?").bind(.integer(now)).run()
             removed += connection.changes
             let cutoff = now - dedupWindow.milliseconds
-            var destinations: [String] = []
-            // Walks the index's distinct leading values, one seek each.
-            let finished = "state IN \(StoreSchema.finishedStateList)"
-            var next = try connection.prepare("SELECT min(destination) FROM deliveries WHERE \(finished)").firstRow { $0.optionalText(0) } ?? nil
-            let after = try connection.prepare("SELECT min(destination) FROM deliveries WHERE \(finished) AND destination > ?")
-            while let destination = next {
-                destinations.append(destination)
-                next = try after.bind(.text(destination)).firstRow { $0.optionalText(0) } ?? nil
-            }
+            let destinations = try connection.destinations(withDeliveriesIn: StoreSchema.finishedStateList)
             // Dead deliveries stay replayable as long as their failures are shown.
             let deadCutoff = now - max(dedupWindow, failureRetention).milliseconds
             let delete = try connection.prepare("""
@@ -167,4 +159,20 @@ public enum ReplaySelection: Sendable, Equatable {
     case event(String)
     /// A destination's deliveries in `state` (e.g. `dead`) last changed at or after `since` (Unix ms).
     case destination(String, state: String, since: Int64?)
+}
+
+extension SQLiteConnection {
+    /// The destinations that have deliveries in `states` (one of `StoreSchema`'s state lists),
+    /// found by walking the leading column of that partial index: one seek per destination,
+    /// however many deliveries each has.
+    func destinations(withDeliveriesIn states: String) throws -> [String] {
+        var destinations: [String] = []
+        var next = try prepare("SELECT min(destination) FROM deliveries WHERE state IN \(states)").firstRow { $0.optionalText(0) } ?? nil
+        let after = try prepare("SELECT min(destination) FROM deliveries WHERE state IN \(states) AND destination > ?")
+        while let destination = next {
+            destinations.append(destination)
+            next = try after.bind(.text(destination)).firstRow { $0.optionalText(0) } ?? nil
+        }
+        return destinations
+    }
 }

@@ -98,7 +98,8 @@ enum StoreSchema {
     /// Rewrites a version-1 store in place, inside the caller's transaction. Version 1
     /// keyed events by their text id with the body inline, and deliveries by (event id, URL);
     /// its DDL is frozen in StoreUpgradeTests. Events and deliveries move to the version-2
-    /// tables; failures and tokens keep their shape.
+    /// tables; failures and tokens keep their shape. The old tables stay until the caller has
+    /// checked that every delivery was copied (`version2UpgradeCleanup`).
     static let version2Upgrade = """
         ALTER TABLE events RENAME TO events_v1;
         ALTER TABLE deliveries RENAME TO deliveries_v1;
@@ -115,6 +116,10 @@ enum StoreSchema {
             SELECT d.id, e.id, d.destination, d.url, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error,
                    d.created_at, d.updated_at, d.claimed, d.replays
             FROM deliveries_v1 d JOIN events e ON e.event_id = d.event_id ORDER BY d.id;
+        """
+
+    /// After `version2Upgrade`, once every delivery is known to have been copied.
+    static let version2UpgradeCleanup = """
         DROP TABLE deliveries_v1;
         DROP TABLE events_v1;
         """
