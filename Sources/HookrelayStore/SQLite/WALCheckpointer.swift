@@ -26,8 +26,10 @@ final class WALCheckpointer: @unchecked Sendable {
     private var thread: Thread?
     let threshold: Int32
     let limit: Int32
-    /// Frames of the current log this thread has copied (its last checkpoint's count).
-    private let copied = Atomic<Int32>(0)
+    /// Frames of the current log this thread has copied (its last checkpoint's count, low 32
+    /// bits) and which log that was (high 32 bits: a generation the writer's hook raises when
+    /// the log starts over), so a count from before a restart is never taken for the new log.
+    private let copied = Atomic<UInt64>(0)
     /// The log's size at the writer's previous commit; a smaller one means it started over.
     private var lastPages: Int32 = 0
 
@@ -50,9 +52,13 @@ final class WALCheckpointer: @unchecked Sendable {
 
     /// The writer's WAL hook: after each commit, with the log's size in pages.
     private func committed(pages: Int32, writer: OpaquePointer) {
-        if pages < lastPages { copied.store(0, ordering: .relaxed) }  // the log started over
+        var state = copied.load(ordering: .acquiring)
+        if pages < lastPages {  // the log started over (a first commit larger than the old log goes unseen: one slow cycle)
+            state = (state >> 32 &+ 1) << 32
+            copied.store(state, ordering: .releasing)
+        }
         lastPages = pages
-        let tailCopiedHere = pages >= threshold && pages - copied.load(ordering: .relaxed) <= threshold / 4
+        let tailCopiedHere = pages >= threshold && pages - Int32(truncatingIfNeeded: state & 0xFFFF_FFFF) <= threshold / 4
         if pages >= limit || tailCopiedHere {
             _ = sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         } else if pages >= threshold {
@@ -95,7 +101,17 @@ final class WALCheckpointer: @unchecked Sendable {
             }
             requested = false
             condition.unlock()
-            copied.store(connection.checkpoint(), ordering: .relaxed)
+            let generation = copied.load(ordering: .acquiring) >> 32
+            let count = connection.checkpoint()
+            // Kept only if the log did not start over meanwhile.
+            var current = copied.load(ordering: .acquiring)
+            while current >> 32 == generation {
+                let (exchanged, original) = copied.compareExchange(
+                    expected: current, desired: generation << 32 | UInt64(UInt32(clamping: count)), ordering: .acquiringAndReleasing
+                )
+                if exchanged { break }
+                current = original
+            }
         }
     }
 }
