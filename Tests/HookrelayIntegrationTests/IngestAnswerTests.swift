@@ -90,23 +90,25 @@ struct IngestAnswerTests {
         }
     }
 
+    /// A config routing only `delivered` (to `crm`), for tests that change routes across a restart.
+    static func onlyDeliveredRouted(_ dataDirectory: String) -> String {
+        ProcessSupport.config(dataDirectory: dataDirectory, body: """
+            [[destination]]
+            name = "crm"
+            url = "http://127.0.0.1:9/crm"
+
+            [[route]]
+            source = "mailgun"
+            events = ["delivered"]
+            to = ["crm"]
+            """, key: RelayHarness.signingKey)
+    }
+
     @Test("an event refused 406, then its route added: the same signed request is accepted and stored")
     func rejectedThenRouteAdded() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let onlyDelivered = { (data: String) in
-            ProcessSupport.config(dataDirectory: data, body: """
-                [[destination]]
-                name = "crm"
-                url = "http://127.0.0.1:9/crm"
-
-                [[route]]
-                source = "mailgun"
-                events = ["delivered"]
-                to = ["crm"]
-                """, key: RelayHarness.signingKey)
-        }
-        let first = try await RelayHarness(configText: onlyDelivered, in: directory)
+        let first = try await RelayHarness(configText: Self.onlyDeliveredRouted, in: directory)
         let request = first.mailgun.json(id: "evt-route-new", event: "clicked", token: "token-ffff-1")
         #expect(try await first.send(request).status == 406)
         await first.relay.stop(grace: .seconds(2))
@@ -129,18 +131,7 @@ struct IngestAnswerTests {
         await first.relay.stop(grace: .seconds(2))
 
         // The same store, now with no route for `clicked`.
-        let second = try await RelayHarness(configText: { data in
-            ProcessSupport.config(dataDirectory: data, body: """
-                [[destination]]
-                name = "crm"
-                url = "http://127.0.0.1:9/crm"
-
-                [[route]]
-                source = "mailgun"
-                events = ["delivered"]
-                to = ["crm"]
-                """, key: RelayHarness.signingKey)
-        }, in: directory)
+        let second = try await RelayHarness(configText: Self.onlyDeliveredRouted, in: directory)
         let again = try await second.send(request)
         #expect(again.status == 200, "Mailgun retrying an event it was told was accepted")
         #expect(again.json["status"] as? String == "duplicate")
