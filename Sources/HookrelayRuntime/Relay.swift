@@ -26,9 +26,15 @@ public final class Relay: Sendable {
     public init(config: RelayConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
+        let store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
+        do {
+            engine = try CurlEngine()
+        } catch {
+            store.close()  // its writer and checkpointer threads would otherwise outlive the failed start
+            throw error
+        }
+        self.store = store
         group = MultiThreadedEventLoopGroup(numberOfThreads: UsableCores.count)
-        engine = try CurlEngine()
         let scheduler = DeliveryScheduler(config: config, store: store, engine: engine, metrics: metrics, logger: logger)
         self.scheduler = scheduler
         ingest = HTTPServer(
@@ -52,8 +58,15 @@ public final class Relay: Sendable {
         if store.recoveredInFlight > 0 {
             logger.notice("deliveries in flight at the last stop are due again", metadata: ["count": "\(store.recoveredInFlight)"])
         }
-        let adminAddress = try await admin.start(host: server.adminListen.host, port: server.adminListen.port)
-        let ingestAddress = try await ingest.start(host: server.listen.host, port: server.listen.port)
+        let adminAddress: SocketAddress, ingestAddress: SocketAddress
+        do {
+            adminAddress = try await admin.start(host: server.adminListen.host, port: server.adminListen.port)
+            ingestAddress = try await ingest.start(host: server.listen.host, port: server.listen.port)
+        } catch {
+            // A listener could not bind: nothing may keep running (claimed deliveries go back due).
+            await stop(grace: .zero)
+            throw error
+        }
         addresses.withLock { $0 = (ingestAddress, adminAddress) }
         logger.info("listening", metadata: [
             "ingest": "\(ingestAddress.hookrelayDescription)", "admin": "\(adminAddress.hookrelayDescription)",
