@@ -12,22 +12,9 @@ struct CrashRecoveryTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let down = try await SinkServer.refusingPort()
-        let body = """
-            [[destination]]
-            name = "crm"
-            url = "http://127.0.0.1:\(down)/crm"
-            retry = ["1h"]
-
-            [[destination]]
-            name = "v2"
-            url = "http://127.0.0.1:\(down)/v2"
-            retry = ["1h"]
-
-            [[route]]
-            source = "mailgun"
-            events = ["*"]
-            to = ["crm", "v2"]
-            """
+        let body = DeliveryTests.destination("crm", "http://127.0.0.1:\(down)/crm", retry: #"["1h"]"#)
+            + DeliveryTests.destination("v2", "http://127.0.0.1:\(down)/v2", retry: #"["1h"]"#)
+            + DeliveryTests.route(["crm", "v2"])
         let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
         let factory = MailgunEventFactory(key: ProcessSupport.signingKey)
 
@@ -111,18 +98,8 @@ struct CrashRecoveryTests {
         defer { directory.remove() }
         let hanging = try await SinkServer.start(.hang)
         let port = hanging.port
-        let body = """
-            [[destination]]
-            name = "crm"
-            url = "http://127.0.0.1:\(port)/crm"
-            timeout = "60s"
-            retry = ["1h"]
-
-            [[route]]
-            source = "mailgun"
-            events = ["*"]
-            to = ["crm"]
-            """
+        let body = DeliveryTests.destination("crm", "http://127.0.0.1:\(port)/crm", retry: #"["1h"]"#, extra: #"timeout = "60s""#)
+            + DeliveryTests.route(["crm"])
         let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
         let factory = MailgunEventFactory(key: ProcessSupport.signingKey)
 

@@ -17,16 +17,8 @@ struct FailedStartTests {
         defer { Task { await taken.stop() } }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let text = ProcessSupport.config(dataDirectory: directory.file("data"), body: """
-            [[destination]]
-            name = "crm"
-            url = "http://127.0.0.1:9/crm"
-
-            [[route]]
-            source = "mailgun"
-            events = ["*"]
-            to = ["crm"]
-            """).replacingOccurrences(of: "\nlisten = \"127.0.0.1:0\"", with: "\nlisten = \"127.0.0.1:\(taken.port)\"")
+        let body = DeliveryTests.destination("crm", "http://127.0.0.1:9/crm") + DeliveryTests.route(["crm"])
+        let text = ProcessSupport.config(dataDirectory: directory.file("data"), body: body).replacingOccurrences(of: "\nlisten = \"127.0.0.1:0\"", with: "\nlisten = \"127.0.0.1:\(taken.port)\"")
         let loaded = try RelayConfigLoader.load(text: text, path: directory.file("relay.conf"), environment: [:])
         var logger = Logger(label: "hookrelay-test")
         logger.logLevel = .critical

@@ -12,17 +12,7 @@ struct GracefulShutdownTests {
         defer { directory.remove() }
         let sink = try await SinkServer.start()
         defer { Task { await sink.stop() } }
-        let body = """
-            [[destination]]
-            name = "crm"
-            url = "\(sink.url())"
-            retry = ["1h"]
-
-            [[route]]
-            source = "mailgun"
-            events = ["*"]
-            to = ["crm"]
-            """
+        let body = DeliveryTests.destination("crm", sink.url(), retry: #"["1h"]"#) + DeliveryTests.route(["crm"])
         let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
         let factory = MailgunEventFactory(key: ProcessSupport.signingKey)
         let relay = try RelayProcess(arguments: ["serve", "--config", path, "--shutdown-grace", "3"])

@@ -92,16 +92,11 @@ struct IngestAnswerTests {
 
     /// A config routing only `delivered` (to `crm`), for tests that change routes across a restart.
     static func onlyDeliveredRouted(_ dataDirectory: String) -> String {
-        ProcessSupport.config(dataDirectory: dataDirectory, body: """
-            [[destination]]
-            name = "crm"
-            url = "http://127.0.0.1:9/crm"
-
-            [[route]]
-            source = "mailgun"
-            events = ["delivered"]
-            to = ["crm"]
-            """, key: RelayHarness.signingKey)
+        ProcessSupport.config(
+            dataDirectory: dataDirectory,
+            body: DeliveryTests.destination("crm", "http://127.0.0.1:9/crm") + DeliveryTests.route(["crm"], events: #"["delivered"]"#),
+            key: RelayHarness.signingKey
+        )
     }
 
     @Test("an event refused 406, then its route added: the same signed request is accepted and stored")
