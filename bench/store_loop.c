@@ -1,6 +1,6 @@
 // The store's accept + outcome statements in a tight C loop, to measure SQLite's own cost per
 // event for a schema without the relay around it (see docs/PERFORMANCE.md, change 9).
-//   bench/store_loop.sh            (builds this with cc -lsqlite3 and runs schema 1 and 2)
+//   bench/store_loop.sh            (builds this with cc -lsqlite3 and runs schemas 1, 2 and 3)
 // Per batch of B=30 events: the previous batch's 3 outcomes per event, then for each event
 // a token, the event (900-byte body) and 3 claimed deliveries, each event in a savepoint;
 // WAL, synchronous = FULL, the relay's pragmas. Env: SP=0 no savepoints, OUT=0 no outcomes,

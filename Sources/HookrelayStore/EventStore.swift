@@ -44,10 +44,10 @@ public final class EventStore: Sendable {
             // millions is not read to find the few that were in flight.
             let recover = try connection.prepare("""
                 UPDATE deliveries SET claimed = 0, next_attempt_at = ?
-                WHERE destination = ? AND state IN \(StoreSchema.openStateList) AND claimed = 1
+                WHERE destination = ? AND \(StoreSchema.openStateCondition) AND claimed = 1
                 """)
             var recovered = 0
-            for destination in try connection.destinations(withDeliveriesIn: StoreSchema.openStateList) {
+            for destination in try connection.destinations(withDeliveriesIn: StoreSchema.openStateCondition) {
                 try recover.bind(.integer(now), .text(destination)).run()
                 recovered += connection.changes
             }
@@ -77,19 +77,21 @@ public final class EventStore: Sendable {
             if current > StoreSchema.version {
                 throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path) has schema version \(current), newer than this hookrelay (\(StoreSchema.version)); upgrade hookrelay")
             }
+            if current >= 1 && !allowUpgrade {
+                throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path) has schema version \(current); stop the old relay and start `hookrelay serve` of this release once to upgrade it (OPERATIONS.md, Upgrades)")
+            }
             if current == 1 {
-                guard allowUpgrade else {
-                    throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path) has schema version 1; stop the old relay and start `hookrelay serve` of this release once to upgrade it (OPERATIONS.md, Upgrades)")
-                }
-                try connection.execute(StoreSchema.version2Upgrade)
+                try connection.execute(StoreSchema.version1Upgrade)
                 let (before, after) = try connection.prepare("SELECT (SELECT count(*) FROM deliveries_v1), (SELECT count(*) FROM deliveries)")
                     .firstRow { ($0.integer(0), $0.integer(1)) } ?? (0, 0)
                 guard before == after else {
                     throw SQLiteError(code: SQLITE_ERROR, message: "\(connection.path): \(before - after) of \(before) deliveries have no event row; the version-1 store is damaged and was left as it was")
                 }
-                try connection.execute(StoreSchema.version2UpgradeCleanup)
+                try connection.execute(StoreSchema.version1UpgradeCleanup)
+            } else if current == 2 {
+                try connection.execute(StoreSchema.version3Upgrade)
             } else if current < 1 {
-                try connection.execute(StoreSchema.version2)
+                try connection.execute(StoreSchema.current)
             }
             try connection.execute("PRAGMA user_version = \(StoreSchema.version); COMMIT;")
         } catch {

@@ -109,10 +109,10 @@ extension EventStore {
                     """)
                     .bind(.integer(now), .integer(now), .text(id)).run()
             case .destination(let name, let state, let since):
-                // The literal state list lets SQLite use the partial index that holds `state`.
-                let states = StoreSchema.finishedStates.contains(state) ? StoreSchema.finishedStateList : StoreSchema.openStateList
+                // The state condition lets SQLite use the partial index that holds `state`.
+                let states = StoreSchema.finishedStates.contains(state) ? StoreSchema.finishedStateCondition : StoreSchema.openStateCondition
                 try connection.prepare("""
-                    UPDATE deliveries SET \(set) WHERE destination = ? AND state IN \(states) AND state = ? AND updated_at >= ? AND claimed = 0
+                    UPDATE deliveries SET \(set) WHERE destination = ? AND \(states) AND state = ? AND updated_at >= ? AND claimed = 0
                     """)
                     .bind(.integer(now), .integer(now), .text(name), .text(state), .integer(since ?? 0)).run()
             }
@@ -131,11 +131,11 @@ extension EventStore {
             try connection.prepare("DELETE FROM tokens WHERE expires_at < ?").bind(.integer(now)).run()
             removed += connection.changes
             let cutoff = now - dedupWindow.milliseconds
-            let destinations = try connection.destinations(withDeliveriesIn: StoreSchema.finishedStateList)
+            let destinations = try connection.destinations(withDeliveriesIn: StoreSchema.finishedStateCondition)
             // Dead deliveries stay replayable as long as their failures are shown.
             let deadCutoff = now - max(dedupWindow, failureRetention).milliseconds
             let delete = try connection.prepare("""
-                DELETE FROM deliveries WHERE destination = ? AND state IN \(StoreSchema.finishedStateList) AND state = ? AND updated_at < ? AND claimed = 0
+                DELETE FROM deliveries WHERE destination = ? AND \(StoreSchema.finishedStateCondition) AND state = ? AND updated_at < ? AND claimed = 0
                 """)
             for destination in destinations {
                 for (state, before) in [("delivered", cutoff), ("rejected", cutoff), ("dead", deadCutoff)] {
@@ -162,13 +162,13 @@ public enum ReplaySelection: Sendable, Equatable {
 }
 
 extension SQLiteConnection {
-    /// The destinations that have deliveries in `states` (one of `StoreSchema`'s state lists),
+    /// The destinations that have deliveries in `states` (one of `StoreSchema`'s state conditions),
     /// found by walking the leading column of that partial index: one seek per destination,
     /// however many deliveries each has.
     func destinations(withDeliveriesIn states: String) throws -> [String] {
         var destinations: [String] = []
-        var next = try prepare("SELECT min(destination) FROM deliveries WHERE state IN \(states)").firstRow { $0.optionalText(0) } ?? nil
-        let after = try prepare("SELECT min(destination) FROM deliveries WHERE state IN \(states) AND destination > ?")
+        var next = try prepare("SELECT min(destination) FROM deliveries WHERE \(states)").firstRow { $0.optionalText(0) } ?? nil
+        let after = try prepare("SELECT min(destination) FROM deliveries WHERE \(states) AND destination > ?")
         while let destination = next {
             destinations.append(destination)
             next = try after.bind(.text(destination)).firstRow { $0.optionalText(0) } ?? nil

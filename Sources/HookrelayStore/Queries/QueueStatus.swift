@@ -12,12 +12,12 @@ extension EventStore {
     /// Backlog and per-destination counts. Blocking.
     public func queueStatus() throws -> QueueStatus {
         try read { connection in
-            let (depth, oldest) = try connection.prepare("SELECT count(*), min(created_at) FROM deliveries WHERE state IN \(StoreSchema.openStateList)")
+            let (depth, oldest) = try connection.prepare("SELECT count(*), min(created_at) FROM deliveries WHERE \(StoreSchema.openStateCondition)")
                 .firstRow { (Int($0.integer(0)), $0.optionalInteger(1)) } ?? (0, nil)
             var byDestination: [String: [String: Int]] = [:]
             // One pass over each partial index (every delivery is in exactly one of them).
-            for states in [StoreSchema.openStateList, StoreSchema.finishedStateList] {
-                try connection.prepare("SELECT destination, state, count(*) FROM deliveries WHERE state IN \(states) GROUP BY destination, state").forEachRow { row in
+            for states in [StoreSchema.openStateCondition, StoreSchema.finishedStateCondition] {
+                try connection.prepare("SELECT destination, state, count(*) FROM deliveries WHERE \(states) GROUP BY destination, state").forEachRow { row in
                     byDestination[row.text(0), default: [:]][row.text(1)] = Int(row.integer(2))
                 }
             }
