@@ -1,8 +1,8 @@
 import Foundation
 
 /// Collects attempt outcomes and stores them in batches: an outcome arriving while a batch
-/// write is queued joins it, so the writer runs one write (one savepoint, one completion
-/// hop) for many outcomes instead of one each.
+/// write is queued joins it, so the writer runs one write (one completion hop) for many
+/// outcomes instead of one each.
 ///
 /// `@unchecked Sendable`: `pending` and `flushQueued` are guarded by `lock`.
 final class OutcomeBatch: @unchecked Sendable {
@@ -66,7 +66,8 @@ private final class FlushWrite: GroupedWrite, @unchecked Sendable {
     }
 
     func perform(on connection: SQLiteConnection) throws {
-        let outcomes = batch.take()
+        // A second run (after a rollback) stores the same outcomes again.
+        let outcomes = taken ?? batch.take()
         taken = outcomes
         for (record, _) in outcomes { try batch.store(record) }
     }
