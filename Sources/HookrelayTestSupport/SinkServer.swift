@@ -51,14 +51,6 @@ public final class SinkServer: Sendable {
         return SinkServer(server: server, recorder: recorder, port: address.port ?? 0)
     }
 
-    /// A loopback port with nothing listening: connections to it are refused.
-    public static func refusingPort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
-
     /// `http://127.0.0.1:PORT/PATH`.
     public func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
 

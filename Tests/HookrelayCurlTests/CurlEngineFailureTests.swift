@@ -6,9 +6,10 @@ import Testing
 /// Attempts that get no HTTP answer come back as transport errors of the right kind, in bounded time.
 @Suite struct CurlEngineFailureTests {
     @Test func refusedConnectionIsConnect() async throws {
-        let port = try await SinkServer.refusingPort()
+        let refusing = try RefusingPort()
+        defer { refusing.release() }
         let engine = try TestRequests.engine()
-        let result = await engine.send(TestRequests.post("http://127.0.0.1:\(port)/hook"))
+        let result = await engine.send(TestRequests.post("http://127.0.0.1:\(refusing.port)/hook"))
         engine.stop(grace: .seconds(1))
 
         #expect(result.status == nil)

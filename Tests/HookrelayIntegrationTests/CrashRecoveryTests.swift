@@ -11,9 +11,10 @@ struct CrashRecoveryTests {
     func killRightAfterAccept() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let down = try await SinkServer.refusingPort()
-        let body = DeliveryTests.destination("crm", "http://127.0.0.1:\(down)/crm", retry: #"["1h"]"#)
-            + DeliveryTests.destination("v2", "http://127.0.0.1:\(down)/v2", retry: #"["1h"]"#)
+        let down = try RefusingPort()
+        defer { down.release() }
+        let body = DeliveryTests.destination("crm", "http://127.0.0.1:\(down.port)/crm", retry: #"["1h"]"#)
+            + DeliveryTests.destination("v2", "http://127.0.0.1:\(down.port)/v2", retry: #"["1h"]"#)
             + DeliveryTests.route(["crm", "v2"])
         let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
         let factory = MailgunEventFactory(key: ProcessSupport.signingKey)
@@ -48,7 +49,8 @@ struct CrashRecoveryTests {
     func deliverAfterCrashAndOutage() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let ports = [try await SinkServer.refusingPort(), try await SinkServer.refusingPort(), try await SinkServer.refusingPort()]
+        let down = [try RefusingPort(), try RefusingPort(), try RefusingPort()]
+        let ports = down.map(\.port)
         var body = ""
         for (index, port) in ports.enumerated() {
             body += """
@@ -77,7 +79,10 @@ struct CrashRecoveryTests {
         let second = try RelayProcess(arguments: ["serve", "--config", path])
         _ = try await second.waitUntilListening()
         var started: [SinkServer] = []
-        for port in ports { started.append(try await SinkServer.start(port: port)) }
+        for port in down {
+            port.release()
+            started.append(try await SinkServer.start(port: port.port))
+        }
         let sinks = started
         defer { Task { for sink in sinks { await sink.stop() } } }
 

@@ -97,8 +97,9 @@ struct DeliveryTests {
 
     @Test("connection refused: a failure record with an error kind and no status")
     func connectionRefused() async throws {
-        let port = try await SinkServer.refusingPort()
-        let config = Self.destination("crm", "http://127.0.0.1:\(port)/hook", retry: "[]") + Self.route(["crm"])
+        let refusing = try RefusingPort()
+        defer { refusing.release() }
+        let config = Self.destination("crm", "http://127.0.0.1:\(refusing.port)/hook", retry: "[]") + Self.route(["crm"])
         try await withRelay(config: config) { relay in
             #expect(try await relay.send(relay.mailgun.json(id: "evt-refused")).status == 200)
             let record = try await Self.settled(relay, "evt-refused")
