@@ -103,8 +103,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         guard begin(batch) else { return }
         var failures = [SQLiteError?](repeating: nil, count: batch.count)
         // Writes almost never fail, so a batch first runs without a savepoint per write (they
-        // cost ~7 µs per event). When one throws, the whole batch is rolled back and runs
-        // again with a savepoint per write, so that only the failing write fails.
+        // cost 5–7 µs per event in `bench/store_loop.sh`). When one throws, the whole batch is
+        // rolled back and runs again with a savepoint per write, so only the failing one fails.
         if !performAll(batch) {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
             guard begin(batch) else { return }
@@ -144,6 +144,9 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Opens the batch's transaction; on failure the whole batch is finished with the error.
     private func begin(_ batch: [any GroupedWrite]) -> Bool {
+        // A transaction left open (a ROLLBACK that failed) would make every BEGIN fail and
+        // hold the write lock for good: end it first.
+        if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         do {
             try connection.execute("BEGIN IMMEDIATE")
             return true

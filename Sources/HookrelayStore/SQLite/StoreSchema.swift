@@ -111,8 +111,8 @@ enum StoreSchema {
 
     /// Version 2 to 3: the state indexes were declared with IN lists.
     static let version3Upgrade = """
-        DROP INDEX deliveries_open;
-        DROP INDEX deliveries_finished;
+        DROP INDEX IF EXISTS deliveries_open;
+        DROP INDEX IF EXISTS deliveries_finished;
         \(stateIndexes)
         """
 
