@@ -19,7 +19,8 @@ v2 = v2.replace("(state = 'delivered' OR state = 'rejected' OR state = 'dead')",
 assert v2 != v3
 open(f"{out}/v2.sql", "w").write(v2)
 src = open("Tests/HookrelayIntegrationTests/StoreUpgradeTests.swift").read()
-open(f"{out}/v1.sql", "w").write(src.split('static let version1 = """')[1].split('"""')[0])
+ddl = lambda name: src.split(f'static let {name} = """')[1].split('"""')[0]
+open(f"{out}/v1.sql", "w").write(ddl("version1").replace("\\(failuresAndTokens)", ddl("failuresAndTokens")))
 PY
 cc -O2 -o "$out/store_loop" bench/store_loop.c -lsqlite3
 for schema in v1 v2 v3; do "$out/store_loop" "$out/$schema.sql" "$out/$schema.sqlite"; done

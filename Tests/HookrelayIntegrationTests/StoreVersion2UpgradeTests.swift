@@ -1,7 +1,7 @@
 import CSQLite
 import Foundation
 import HookrelayCore
-import HookrelayStore
+@testable import HookrelayStore
 import HookrelayTestSupport
 import Testing
 
@@ -58,6 +58,12 @@ struct StoreVersion2UpgradeTests {
             store.replay(.destination("partner", state: "dead", since: nil), now: 3000) { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
         #expect(replayed == 1)
+    }
+
+    @Test("the conditions queries repeat are the ones the state indexes are declared with")
+    func conditionsMatchTheIndexes() {
+        #expect(StoreSchema.stateIndexes.contains("WHERE \(StoreSchema.openStateCondition);"))
+        #expect(StoreSchema.stateIndexes.contains("WHERE \(StoreSchema.finishedStateCondition);"))
     }
 
     @Test("the operator's commands do not upgrade a version-2 store either")

@@ -103,7 +103,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         guard begin(batch) else { return }
         var failures = [SQLiteError?](repeating: nil, count: batch.count)
         // Writes almost never fail, so a batch first runs without a savepoint per write (they
-        // cost 5–7 µs per event in `bench/store_loop.sh`). When one throws, the whole batch is
+        // cost 3–7 µs per event in `bench/store_loop.sh`). When one throws, the whole batch is
         // rolled back and runs again with a savepoint per write, so only the failing one fails.
         if !performAll(batch) {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }

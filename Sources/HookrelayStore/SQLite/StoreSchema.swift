@@ -25,10 +25,11 @@ enum StoreSchema {
         PRAGMA cache_size = -8192;
         """
 
-    /// The tables, laid out for the write path (version 2; version 3 changed `stateIndexes`): every tree an accept or an outcome touches grows
-    /// at its right edge except the two keyed by random text (`events(event_id, source)`, `tokens`),
-    /// whose entries are small. The body lives in a row appended by rowid, deliveries point at
-    /// it by that rowid, and a delivery is in the open or the finished index, never both.
+    /// The tables, laid out for the write path (version 2; version 3 changed `stateIndexes`):
+    /// every tree an accept or an outcome touches grows at its right edge except the two keyed
+    /// by random text (`events(event_id, source)`, `tokens`), whose entries are small. The body
+    /// lives in a row appended by rowid, deliveries point at it by that rowid, and a delivery is
+    /// in the open or the finished index, never both.
     /// (Version 1 dirtied ~2.5 times as many pages per event: its random trees held the body.)
     /// Events are unique per source, not globally (version 1 let two sources' ids collide).
     static let tables = """
@@ -116,11 +117,12 @@ enum StoreSchema {
         \(stateIndexes)
         """
 
-    /// Rewrites a version-1 store in place (to the current version), inside the caller's transaction. Version 1
-    /// keyed events by their text id with the body inline, and deliveries by (event id, URL);
-    /// its DDL is frozen in StoreUpgradeTests. Events and deliveries move to the current
-    /// tables; failures and tokens keep their shape. The old tables stay until the caller has
-    /// checked that every delivery was copied (`version1UpgradeCleanup`).
+    /// Rewrites a version-1 store in place (to the current version), inside the caller's
+    /// transaction. Version 1 keyed events by their text id with the body inline, and
+    /// deliveries by (event id, URL); its DDL is frozen in StoreUpgradeTests. Events and
+    /// deliveries move to the current tables; failures and tokens keep their shape. The old
+    /// tables stay until the caller has checked that every delivery was copied
+    /// (`version1UpgradeCleanup`).
     static let version1Upgrade = """
         ALTER TABLE events RENAME TO events_v1;
         ALTER TABLE deliveries RENAME TO deliveries_v1;
