@@ -106,8 +106,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         // cost 3–7 µs per event in `bench/store_loop.sh`). When one throws, the whole batch is
         // rolled back and runs again with a savepoint per write, so only the failing one fails.
         if !performAll(batch) {
-            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
-            guard begin(batch) else { return }
+            guard begin(batch) else { return }  // rolls back the partial batch first
             for (index, write) in batch.enumerated() {
                 do {
                     try savepoint.run()
@@ -144,8 +143,8 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Opens the batch's transaction; on failure the whole batch is finished with the error.
     private func begin(_ batch: [any GroupedWrite]) -> Bool {
-        // A transaction left open (a ROLLBACK that failed) would make every BEGIN fail and
-        // hold the write lock for good: end it first.
+        // A transaction still open (a batch rerun after a failed write, or a ROLLBACK that
+        // failed) would make BEGIN fail and could hold the write lock for good: end it first.
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         do {
             try connection.execute("BEGIN IMMEDIATE")
