@@ -1,8 +1,9 @@
 // The store's accept + outcome statements in a tight C loop, to measure SQLite's own cost per
 // event for a schema without the relay around it (see docs/PERFORMANCE.md, change 9).
-//   bench/store_loop.sh            (builds this with cc -lsqlite3 and runs schemas 1, 2 and 3)
+//   bench/store_loop.sh            (builds this with cc -lsqlite3 and runs schemas 1 to 4)
 // Per batch of B=30 events: the previous batch's 3 outcomes per event, then for each event
 // a token, the event (900-byte body) and 3 claimed deliveries, each event in a savepoint;
+// from schema 4 the token is appended (the relay finds it through an in-memory index, not run here);
 // WAL, synchronous = FULL, the relay's pragmas. Env: SP=0 no savepoints, OUT=0 no outcomes,
 // TOK=0 no tokens, SYNC=0 synchronous off, NOMUTEX=1 and NOMEMSTAT=1 SQLite's mutexes and
 // memory statistics off. "written" is bytes written (WAL and checkpoints).
@@ -30,7 +31,7 @@ int main(int argc,char**argv){
   ex(db,readf(argv[1]));
   int v2=strstr(readf(argv[1]),"event           INTEGER")!=0||strstr(readf(argv[1]),"event INTEGER")!=0;
   sqlite3_stmt*s_sp=P(db,"SAVEPOINT w"),*s_rel=P(db,"RELEASE w"),*s_ft=P(db,"SELECT event_id FROM tokens WHERE source=? AND token=?"),
-   *s_it=P(db,"INSERT INTO tokens VALUES (?,?,?,?) ON CONFLICT DO NOTHING"),
+   *s_it=P(db,"INSERT INTO tokens (source, token, event_id, expires_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING"),
    *s_ie=P(db, v2?"INSERT INTO events (event_id,source,event_type,domain,content_type,body,received_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(event_id, source) DO NOTHING":"INSERT INTO events VALUES (?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING"),
    *s_id=P(db, v2?"INSERT INTO deliveries (event,destination,url,state,attempts,next_attempt_at,created_at,updated_at,claimed) VALUES (?,?,?,'pending',0,NULL,?,?,1) ON CONFLICT DO NOTHING":"INSERT INTO deliveries (event_id,destination,url,state,attempts,next_attempt_at,created_at,updated_at,claimed) VALUES (?,?,?,'pending',0,NULL,?,?,1) ON CONFLICT DO NOTHING"),
    *s_up=P(db,"UPDATE deliveries SET state=?, attempts=?, next_attempt_at=?, last_status=?, last_error=?, claimed=0, updated_at=? WHERE id=?");

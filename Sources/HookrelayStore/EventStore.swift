@@ -90,7 +90,10 @@ public final class EventStore: Sendable {
                 try connection.execute(StoreSchema.version1UpgradeCleanup)
             } else if current == 2 {
                 try connection.execute(StoreSchema.version3Upgrade)
-            } else if current < 1 {
+            }
+            if current >= 1 {
+                try connection.execute(StoreSchema.version4Upgrade)
+            } else {
                 try connection.execute(StoreSchema.current)
             }
             try connection.execute("PRAGMA user_version = \(StoreSchema.version); COMMIT;")

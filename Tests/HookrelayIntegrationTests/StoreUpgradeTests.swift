@@ -27,7 +27,7 @@ struct StoreUpgradeTests {
         PRAGMA user_version = 1;
         """
 
-    /// The failures and tokens tables, the same in versions 1 and 2 (frozen too).
+    /// The failures and tokens tables, the same in versions 1, 2 and 3 (frozen too).
     static let failuresAndTokens = """
         CREATE TABLE failures (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,
             destination TEXT NOT NULL, url TEXT NOT NULL, attempt INTEGER NOT NULL, status INTEGER, error TEXT NOT NULL, message TEXT,
@@ -88,7 +88,7 @@ struct StoreUpgradeTests {
 
         let store = try EventStore(directory: directory.path)
         defer { store.close() }
-        #expect(try Self.userVersion(of: path) == 3)
+        #expect(try Self.userVersion(of: path) == 4)
         #expect(store.recoveredInFlight == 1, "evt-b's claimed delivery")
 
         let a = try #require(try store.eventRecord(id: "evt-a"))

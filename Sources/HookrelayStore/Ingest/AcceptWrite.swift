@@ -1,4 +1,5 @@
 import CSQLite
+import HookrelayCore
 
 /// Takes one event inside the writer's transaction: replay check on the token, the event row,
 /// one pending delivery per URL that does not have the event yet.
@@ -10,13 +11,15 @@ enum AcceptWrite {
     static func perform(_ request: AcceptRequest, statements: AcceptStatements, on connection: SQLiteConnection) throws -> AcceptOutcome {
         let event = request.event
         if let token = event.token {
-            // Insert first: a new token (the common case) costs one descent of the tree, not two.
-            try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
             // Seen with the same event: carry on, and the inserts below say whether it is a
             // duplicate (the token may come from a 406, or the event may have new URLs since).
-            if connection.changes == 0, let seen = try statements.findToken.bind(.text(request.source), .text(token)).firstRow({ $0.text(0) }),
-               seen != event.id {
-                return .tokenReplayed(originalEventID: seen)
+            if let seen = try statements.eventID(forToken: token, source: request.source, now: request.receivedAt) {
+                if seen != event.id { return .tokenReplayed(originalEventID: seen) }
+            } else {
+                try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
+                statements.tokenIndex.insert(
+                    source: request.source, token: token, rowID: connection.lastInsertRowID, now: request.receivedAt, expiresAt: request.tokenExpiresAt
+                )
             }
         }
         if request.destinations.isEmpty {
@@ -59,20 +62,26 @@ enum AcceptWrite {
     }
 }
 
-/// The prepared statements of the accept path, prepared once on the writer's connection.
+/// The prepared statements of the accept path, prepared once on the writer's connection, and
+/// the index of the tokens table (`TokenIndex`), loaded at the first accept.
 ///
 /// `@unchecked Sendable`: used only on the writer thread.
 final class AcceptStatements: @unchecked Sendable {
-    let findToken: SQLiteStatement
+    let tokenRow: SQLiteStatement
     let insertToken: SQLiteStatement
+    let unexpiredTokens: SQLiteStatement
     let insertEvent: SQLiteStatement
     let findEvent: SQLiteStatement
     let insertDelivery: SQLiteStatement
     let insertClaimedDelivery: SQLiteStatement
+    var tokenIndex = TokenIndex()
+    private var tokenIndexLoaded = false
 
     init(_ connection: SQLiteConnection) throws(SQLiteError) {
-        findToken = try connection.prepare("SELECT event_id FROM tokens WHERE source = ? AND token = ?")
-        insertToken = try connection.prepare("INSERT INTO tokens (source, token, event_id, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        tokenRow = try connection.prepare("SELECT source, token, event_id FROM tokens WHERE id = ?")
+        // Appended in arrival order: the index finds them (no tree keyed by the random token).
+        insertToken = try connection.prepare("INSERT INTO tokens (source, token, event_id, expires_at) VALUES (?, ?, ?, ?)")
+        unexpiredTokens = try connection.prepare("SELECT id, source, token, expires_at FROM tokens WHERE expires_at >= ? ORDER BY id")
         // The first arrival of an event keeps its body; a later one only adds deliveries.
         insertEvent = try connection.prepare("""
             INSERT INTO events (event_id, source, event_type, domain, content_type, body, received_at)
@@ -87,5 +96,26 @@ final class AcceptStatements: @unchecked Sendable {
             INSERT INTO deliveries (event, destination, url, state, attempts, next_attempt_at, created_at, updated_at, claimed)
             VALUES (?, ?, ?, 'pending', 0, NULL, ?, ?, 1) ON CONFLICT (event, url) DO NOTHING
             """)
+    }
+
+    /// The event id stored with `token` of `source`, if the token is kept and unexpired. Each row
+    /// the index offers is read and compared: the index only narrows the search.
+    func eventID(forToken token: String, source: String, now: Int64) throws -> String? {
+        if !tokenIndexLoaded { try loadTokenIndex(now: now) }
+        tokenIndex.dropExpired(now: now)
+        return try tokenIndex.firstMatch(source: source, token: token) { rowID in
+            try tokenRow.bind(.integer(rowID)).firstRow { row in
+                row.text(0) == source && row.text(1) == token ? row.text(2) : nil
+            } ?? nil
+        }
+    }
+
+    /// Indexes the unexpired tokens of the table (what earlier processes accepted).
+    private func loadTokenIndex(now: Int64) throws {
+        tokenIndex.removeAll()
+        try unexpiredTokens.bind(.integer(now)).forEachRow { row in
+            tokenIndex.insert(source: row.text(1), token: row.text(2), rowID: row.integer(0), now: now, expiresAt: row.integer(3))
+        }
+        tokenIndexLoaded = true
     }
 }

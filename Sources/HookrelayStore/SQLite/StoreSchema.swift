@@ -3,7 +3,7 @@
 /// Times are Unix milliseconds. `user_version` records the schema version so a later
 /// release can migrate an existing data directory in place.
 enum StoreSchema {
-    static let version = 3
+    static let version = 4
 
     /// States of a finished delivery (in `deliveries_finished`; the others are in `deliveries_open`).
     static let finishedStates: Set<String> = ["delivered", "rejected", "dead"]
@@ -25,9 +25,10 @@ enum StoreSchema {
         PRAGMA cache_size = -8192;
         """
 
-    /// The tables, laid out for the write path (version 2; version 3 changed `stateIndexes`):
-    /// every tree an accept or an outcome touches grows at its right edge except the two keyed
-    /// by random text (`events(event_id, source)`, `tokens`), whose entries are small. The body
+    /// The tables, laid out for the write path (version 2; version 3 changed `stateIndexes`,
+    /// version 4 `tokensTable`): every tree an accept or an outcome touches grows at its right
+    /// edge except the one keyed by random text, `events(event_id, source)`, whose entries are
+    /// small (the tokens, keyed by theirs up to version 3, are now appended). The body
     /// lives in a row appended by rowid, deliveries point at it by that rowid, and a delivery is
     /// in the open or the finished index, never both.
     /// (Version 1 dirtied ~2.5 times as many pages per event: its random trees held the body.)
@@ -86,13 +87,20 @@ enum StoreSchema {
         CREATE INDEX IF NOT EXISTS failures_time ON failures(time);
         CREATE INDEX IF NOT EXISTS failures_destination_time ON failures(destination, time);
 
+        \(tokensTable)
+        """
+
+    /// Tokens in arrival order (version 4): found through the writer's in-memory `TokenIndex`,
+    /// not a tree keyed by the random token, which cost a dirty page per event. Not unique: a
+    /// token accepted again after its row expired is a new row.
+    static let tokensTable = """
         CREATE TABLE IF NOT EXISTS tokens (
+            id         INTEGER PRIMARY KEY,
             source     TEXT NOT NULL,
             token      TEXT NOT NULL,
             event_id   TEXT NOT NULL,
-            expires_at INTEGER NOT NULL,
-            PRIMARY KEY (source, token)
-        ) WITHOUT ROWID;
+            expires_at INTEGER NOT NULL
+        );
         CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens(expires_at);
         """
 
@@ -115,6 +123,17 @@ enum StoreSchema {
         DROP INDEX IF EXISTS deliveries_open;
         DROP INDEX IF EXISTS deliveries_finished;
         \(stateIndexes)
+        """
+
+    /// Version 3 to 4: the tokens move from a tree keyed by (source, token) to a table in arrival
+    /// order (`tokensTable`). Run after the older upgrades, which leave the old tokens table as it was.
+    static let version4Upgrade = """
+        ALTER TABLE tokens RENAME TO tokens_v3;
+        DROP INDEX IF EXISTS tokens_expiry;
+        \(tokensTable)
+        INSERT INTO tokens (source, token, event_id, expires_at)
+            SELECT source, token, event_id, expires_at FROM tokens_v3 ORDER BY expires_at;
+        DROP TABLE tokens_v3;
         """
 
     /// Rewrites a version-1 store in place (to the current version), inside the caller's

@@ -1,0 +1,94 @@
+@testable import HookrelayCore
+import Testing
+
+/// A table of rows as the store has them: row id → (source, token).
+private struct Rows {
+    var rows: [Int64: (source: String, token: String)] = [:]
+
+    /// What the store does with a candidate: read the row, compare.
+    func matcher(_ source: String, _ token: String) -> (Int64) -> Int64? {
+        { id in rows[id].flatMap { $0.source == source && $0.token == token ? id : nil } }
+    }
+}
+
+@Suite("TokenIndex")
+struct TokenIndexTests {
+    @Test("every token inserted is found at its row, through growth, across sources")
+    func findsEveryToken() {
+        var index = TokenIndex()
+        var rows = Rows()
+        for id in Int64(1)...50_000 {
+            let source = id % 2 == 0 ? "mailgun" : "legacy"
+            rows.rows[id] = (source, "token-\(id)")
+            index.insert(source: source, token: "token-\(id)", rowID: id, now: 1_000, expiresAt: 1_000_000)
+        }
+        #expect(index.count == 50_000)
+        for id in Int64(1)...50_000 {
+            let source = id % 2 == 0 ? "mailgun" : "legacy"
+            #expect(index.firstMatch(source: source, token: "token-\(id)", rows.matcher(source, "token-\(id)")) == id)
+        }
+        #expect(index.firstMatch(source: "mailgun", token: "token-1", rows.matcher("mailgun", "token-1")) == nil, "token-1 is legacy's")
+        #expect(index.firstMatch(source: "mailgun", token: "never", rows.matcher("mailgun", "never")) == nil)
+    }
+
+    @Test("a row that no longer holds the token (rolled back, renumbered) is skipped, and the new row is found")
+    func staleRowsAreSkipped() {
+        var index = TokenIndex()
+        var rows = Rows()
+        index.insert(source: "s", token: "a", rowID: 10, now: 0, expiresAt: 100)
+        index.insert(source: "s", token: "b", rowID: 11, now: 0, expiresAt: 100)
+        // Rolled back: rows 10 and 11 never committed; the rerun numbers them again, other way round.
+        rows.rows[10] = ("s", "b")
+        rows.rows[11] = ("s", "a")
+        index.insert(source: "s", token: "b", rowID: 10, now: 0, expiresAt: 100)
+        index.insert(source: "s", token: "a", rowID: 11, now: 0, expiresAt: 100)
+        #expect(index.firstMatch(source: "s", token: "a", rows.matcher("s", "a")) == 11)
+        #expect(index.firstMatch(source: "s", token: "b", rows.matcher("s", "b")) == 10)
+    }
+
+    @Test("a row numbered below the current generation's base starts a new generation and is found")
+    func rowBelowBase() {
+        var index = TokenIndex()
+        var rows = Rows()
+        rows.rows[500] = ("s", "x")
+        rows.rows[20] = ("s", "y")
+        index.insert(source: "s", token: "x", rowID: 500, now: 0, expiresAt: 100)
+        index.insert(source: "s", token: "y", rowID: 20, now: 0, expiresAt: 100)
+        #expect(index.generations.count == 2)
+        #expect(index.firstMatch(source: "s", token: "x", rows.matcher("s", "x")) == 500)
+        #expect(index.firstMatch(source: "s", token: "y", rows.matcher("s", "y")) == 20)
+    }
+
+    @Test("a generation is sealed after a quarter of its first entry's lifetime and dropped when all its entries expired")
+    func generationsSealAndExpire() {
+        var index = TokenIndex()
+        var rows = Rows()
+        // Lifetime 1,000: the first generation takes entries until time 250.
+        for (id, now) in [(Int64(1), Int64(0)), (2, 100), (3, 249), (4, 250), (5, 600)] {
+            rows.rows[id] = ("s", "t\(id)")
+            index.insert(source: "s", token: "t\(id)", rowID: id, now: now, expiresAt: now + 1_000)
+        }
+        // 4 comes at 250 and starts generation 2 (sealed at 500); 5 comes at 600 and starts generation 3.
+        #expect(index.generations.map(\.count) == [3, 1, 1])
+        index.dropExpired(now: 1_249)
+        #expect(index.count == 5, "generation 1's latest entry (t3) expires at 1,249: kept")
+        index.dropExpired(now: 1_250)
+        #expect(index.count == 2)
+        #expect(index.firstMatch(source: "s", token: "t3", rows.matcher("s", "t3")) == nil)
+        #expect(index.firstMatch(source: "s", token: "t4", rows.matcher("s", "t4")) == 4)
+        index.dropExpired(now: 10_000)
+        #expect(index.count == 0 && index.slotBytes == 0)
+    }
+
+    @Test("a full generation of the largest size is sealed, not grown")
+    func fullGenerationIsSealed() {
+        var index = TokenIndex()
+        let perGeneration = TokenIndex.maxSlots / 4 * 3
+        for id in 0...Int64(perGeneration) {
+            index.insert(source: "s", token: "t\(id)", rowID: id, now: 0, expiresAt: .max)
+        }
+        #expect(index.generations.count == 2)
+        #expect(index.generations.map(\.count) == [perGeneration, 1])
+        #expect(index.slotBytes <= (TokenIndex.maxSlots + 1024) * 8)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import HookrelayCore
+import HookrelayStore
+import HookrelayTestSupport
+import Testing
+
+/// A store written with schema version 3 opens in this release: its tokens move from a tree keyed
+/// by (source, token) to a table in arrival order, found through the writer's `TokenIndex`, and
+/// the token rule (SPEC §2) still sees every unexpired token, also after a restart.
+@Suite("Store upgrade from version 3, and the token rule across restarts")
+struct StoreVersion3UpgradeTests {
+    /// Version 3 is version 2 with its state indexes declared by ORs (frozen: see StoreVersion2UpgradeTests).
+    static let version3 = StoreVersion2UpgradeTests.version2
+        .replacingOccurrences(of: "WHERE state IN ('pending', 'retrying')", with: "WHERE (state = 'pending' OR state = 'retrying')")
+        .replacingOccurrences(of: "WHERE state IN ('delivered', 'rejected', 'dead')", with: "WHERE (state = 'delivered' OR state = 'rejected' OR state = 'dead')")
+        .replacingOccurrences(of: "PRAGMA user_version = 2;", with: "PRAGMA user_version = 3;")
+        + """
+        INSERT INTO tokens VALUES ('mailgun', 'token-a', 'evt-a', 9999999999999);
+        INSERT INTO tokens VALUES ('mailgun', 'token-old', 'evt-b', 1);
+        """
+
+    static func request(_ id: String, token: String, now: Int64) -> AcceptRequest {
+        AcceptRequest(
+            source: "mailgun", event: ReceivedEvent(id: id, type: "delivered", token: token, contentType: "application/json"),
+            body: Array("{}".utf8), destinations: [DeliveryTarget(destination: "crm", url: "http://127.0.0.1:9/crm")],
+            receivedAt: now, tokenExpiresAt: now + 1_200_000
+        )
+    }
+
+    @Test("a version-3 store's unexpired tokens still refuse a replay; an expired one does not")
+    func upgradeFromVersion3() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/hookrelay.sqlite"
+        #expect(Self.version3.contains("PRAGMA user_version = 3;") && Self.version3.contains(" OR "))
+        try StoreUpgradeTests.execute(Self.version3, in: path)
+
+        let store = try EventStore(directory: directory.path)
+        defer { store.close() }
+        #expect(try StoreUpgradeTests.userVersion(of: path) == 4)
+        // The new table numbers its rows; the old one had no rowid.
+        try StoreUpgradeTests.execute("SELECT id FROM tokens", in: path)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        #expect(try await store.accept(Self.request("evt-c", token: "token-a", now: now)).get() == .tokenReplayed(originalEventID: "evt-a"))
+        #expect(try await store.accept(Self.request("evt-a", token: "token-a", now: now)).get() == .duplicate, "evt-a is delivered to crm already")
+        #expect(try await store.accept(Self.request("evt-d", token: "token-old", now: now)).get() == .accepted(newDeliveries: 1, claimed: []),
+                "token-old expired long ago")
+    }
+
+    @Test("tokens accepted before a restart refuse a replay after it; many tokens, each found")
+    func tokensSurviveReopen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        do {
+            let store = try EventStore(directory: directory.path)
+            defer { store.close() }
+            for n in 0..<300 {
+                #expect(try await store.accept(Self.request("evt-\(n)", token: "tok-\(n)", now: now)).get() == .accepted(newDeliveries: 1, claimed: []))
+            }
+            // Within the process: the index answers before any restart.
+            #expect(try await store.accept(Self.request("other", token: "tok-7", now: now)).get() == .tokenReplayed(originalEventID: "evt-7"))
+        }
+        let store = try EventStore(directory: directory.path)
+        defer { store.close() }
+        for n in stride(from: 0, to: 300, by: 37) {
+            #expect(try await store.accept(Self.request("other-\(n)", token: "tok-\(n)", now: now)).get() == .tokenReplayed(originalEventID: "evt-\(n)"))
+            #expect(try await store.accept(Self.request("evt-\(n)", token: "tok-\(n)", now: now)).get() == .duplicate)
+        }
+        // A token of another source is another token.
+        var otherSource = Self.request("evt-x", token: "tok-1", now: now)
+        otherSource.source = "legacy"
+        #expect(try await store.accept(otherSource).get() == .accepted(newDeliveries: 1, claimed: []))
+    }
+}
