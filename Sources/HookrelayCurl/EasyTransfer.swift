@@ -170,8 +170,11 @@ final class EasyTransfer {
     }
 
     private func freeHeaders() {
-        if let headerList { curl_slist_free_all(headerList) }
-        headerList = nil
+        guard let headerList else { return }
+        // The handle must not keep pointing at the freed list between attempts.
+        _ = hr_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil)
+        curl_slist_free_all(headerList)
+        self.headerList = nil
     }
 
     /// `Name: value` (or `Name;`, curl's spelling for an empty value); nil when the name is empty or

@@ -16,6 +16,8 @@ public final class EventStore: Sendable {
     let deliveryStatements: DeliveryStatements
     let outcomeBatch: OutcomeBatch
     private let reader: LockedConnection
+    /// Held by the serving relay (`recoverInFlight`): one `serve` per data directory.
+    private let directoryLock: DataDirectoryLock?
 
     /// Opens (creating if needed) the store in `directory`. The serving relay passes
     /// `recoverInFlight: true` (deliveries claimed by a dead process become due again); the
@@ -31,13 +33,28 @@ public final class EventStore: Sendable {
     ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
+        let directoryLock = recoverInFlight ? try DataDirectoryLock(directory: directory) : nil
+        self.directoryLock = directoryLock
+        do {
+            (acceptStatements, deliveryStatements, outcomeBatch, recoveredInFlight, writer, checkpointer, reader) =
+                try Self.open(path: path, queueLimit: queueLimit, recoverInFlight: recoverInFlight, allowUpgrade: allowUpgrade, checkpointPages: checkpointPages)
+        } catch {
+            directoryLock?.release()
+            throw error
+        }
+    }
+
+    private static func open(
+        path: String, queueLimit: Int, recoverInFlight: Bool, allowUpgrade: Bool, checkpointPages: (background: Int32, inline: Int32)
+    ) throws -> (AcceptStatements, DeliveryStatements, OutcomeBatch, Int, GroupCommitWriter, WALCheckpointer, LockedConnection) {
         let connection = try SQLiteConnection(path: path)
         try connection.execute(StoreSchema.pragmas)
-        try Self.migrate(connection, allowUpgrade: allowUpgrade)
-        acceptStatements = try AcceptStatements(connection)
-        deliveryStatements = try DeliveryStatements(connection)
-        outcomeBatch = OutcomeBatch(statements: deliveryStatements)
+        try migrate(connection, allowUpgrade: allowUpgrade)
+        let acceptStatements = try AcceptStatements(connection)
+        let deliveryStatements = try DeliveryStatements(connection)
+        let outcomeBatch = OutcomeBatch(statements: deliveryStatements)
         // Deliveries claimed when the last process died are due again (at-least-once).
+        var recovered = 0
         if recoverInFlight {
             let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
             // Per destination, a seek to its claimed rows in `deliveries_open`: a backlog of
@@ -46,23 +63,20 @@ public final class EventStore: Sendable {
                 UPDATE deliveries SET claimed = 0, next_attempt_at = ?
                 WHERE destination = ? AND \(StoreSchema.openStateCondition) AND claimed = 1
                 """)
-            var recovered = 0
             for destination in try connection.destinations(withDeliveriesIn: StoreSchema.openStateCondition) {
                 try recover.bind(.integer(now), .text(destination)).run()
                 recovered += connection.changes
             }
-            recoveredInFlight = recovered
-        } else {
-            recoveredInFlight = 0
         }
-        writer = try GroupCommitWriter(connection: connection, queueLimit: queueLimit)
-        checkpointer = try WALCheckpointer(path: path, threshold: checkpointPages.background, limit: checkpointPages.inline)
+        let writer = try GroupCommitWriter(connection: connection, queueLimit: queueLimit)
+        let checkpointer = try WALCheckpointer(path: path, threshold: checkpointPages.background, limit: checkpointPages.inline)
         checkpointer.attach(to: connection)
         let readConnection = try SQLiteConnection(path: path)
         try readConnection.execute("PRAGMA query_only = ON;")
-        reader = LockedConnection(readConnection)
+        let reader = LockedConnection(readConnection)
         checkpointer.start()
         writer.start()
+        return (acceptStatements, deliveryStatements, outcomeBatch, recovered, writer, checkpointer, reader)
     }
 
     /// Creates the tables, or upgrades an older store in place (only when `allowUpgrade`: the
@@ -138,6 +152,7 @@ public final class EventStore: Sendable {
     public func close() {
         writer.stop()
         checkpointer.stop()
+        directoryLock?.release()
     }
 
     /// Runs a read on the reader connection (serialised by a lock; blocking: keep it off event loops).

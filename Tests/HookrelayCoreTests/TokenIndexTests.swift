@@ -54,7 +54,7 @@ struct TokenIndexTests {
         rows.rows[20] = ("s", "y")
         index.insert(source: "s", token: "x", rowID: 500, now: 0, expiresAt: 100)
         index.insert(source: "s", token: "y", rowID: 20, now: 0, expiresAt: 100)
-        #expect(index.generations.count == 2)
+        #expect(index.generations(of: "s").count == 2)
         #expect(index.firstMatch(source: "s", token: "x", rows.matcher("s", "x")) == 500)
         #expect(index.firstMatch(source: "s", token: "y", rows.matcher("s", "y")) == 20)
     }
@@ -69,7 +69,7 @@ struct TokenIndexTests {
             index.insert(source: "s", token: "t\(id)", rowID: id, now: now, expiresAt: now + 1_000)
         }
         // 4 comes at 250 and starts generation 2 (sealed at 500); 5 comes at 600 and starts generation 3.
-        #expect(index.generations.map(\.count) == [3, 1, 1])
+        #expect(index.generations(of: "s").map(\.count) == [3, 1, 1])
         index.dropExpired(now: 1_249)
         #expect(index.count == 5, "generation 1's latest entry (t3) expires at 1,249: kept")
         index.dropExpired(now: 1_250)
@@ -87,8 +87,40 @@ struct TokenIndexTests {
         for id in 0...Int64(perGeneration) {
             index.insert(source: "s", token: "t\(id)", rowID: id, now: 0, expiresAt: .max)
         }
-        #expect(index.generations.count == 2)
-        #expect(index.generations.map(\.count) == [perGeneration, 1])
+        #expect(index.generations(of: "s").count == 2)
+        #expect(index.generations(of: "s").map(\.count) == [perGeneration, 1])
         #expect(index.slotBytes <= (TokenIndex.maxSlots + 1024) * 8)
+    }
+
+    @Test("sources keep their own generations: a short-lived source's churn does not hold a long-lived one's tokens, or the reverse")
+    func sourcesHaveTheirOwnChains() {
+        var index = TokenIndex()
+        var rows = Rows()
+        var id: Int64 = 0
+        // "short" keeps tokens 100 ms and sends every ms; "long" keeps them an hour, one per 50 ms.
+        for now in Int64(0)..<2_000 {
+            id += 1
+            rows.rows[id] = ("short", "s\(id)")
+            index.insert(source: "short", token: "s\(id)", rowID: id, now: now, expiresAt: now + 100)
+            if now % 50 == 0 {
+                id += 1
+                rows.rows[id] = ("long", "l\(id)")
+                index.insert(source: "long", token: "l\(id)", rowID: id, now: now, expiresAt: now + 3_600_000)
+            }
+            index.dropExpired(now: now)
+        }
+        #expect(index.generations(of: "long").count == 1, "one generation: it seals after 15 minutes")
+        #expect(index.generations(of: "short").count <= 6, "about (100 + 25) ms of short tokens, in 25 ms generations")
+        #expect(index.count <= 40 + 6 * 26)
+        #expect(index.firstMatch(source: "long", token: "l2", rows.matcher("long", "l2")) == 2)
+    }
+
+    @Test("extreme times do not overflow")
+    func extremeTimes() {
+        var index = TokenIndex()
+        index.insert(source: "s", token: "a", rowID: 1, now: -5, expiresAt: .max)
+        index.insert(source: "s", token: "b", rowID: 2, now: .max - 1, expiresAt: .min)
+        index.dropExpired(now: 0)
+        #expect(index.count == 1, "b, expired at .min, is dropped with its generation")
     }
 }

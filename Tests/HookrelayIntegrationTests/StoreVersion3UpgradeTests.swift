@@ -27,6 +27,23 @@ struct StoreVersion3UpgradeTests {
         )
     }
 
+    /// Runs `before` on a new store, closes it, and runs `after` on the same directory reopened.
+    static func acrossRestart(
+        _ before: (EventStore, Int64) async throws -> Void, then after: (EventStore, Int64) async throws -> Void
+    ) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        do {
+            let store = try EventStore(directory: directory.path)
+            defer { store.close() }
+            try await before(store, now)
+        }
+        let store = try EventStore(directory: directory.path)
+        defer { store.close() }
+        try await after(store, now)
+    }
+
     @Test("a version-3 store's unexpired tokens still refuse a replay; an expired one does not")
     func upgradeFromVersion3() async throws {
         let directory = try TemporaryDirectory()
@@ -49,27 +66,33 @@ struct StoreVersion3UpgradeTests {
 
     @Test("tokens accepted before a restart refuse a replay after it; many tokens, each found")
     func tokensSurviveReopen() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        do {
-            let store = try EventStore(directory: directory.path)
-            defer { store.close() }
+        try await Self.acrossRestart({ store, now async throws in
             for n in 0..<300 {
                 #expect(try await store.accept(Self.request("evt-\(n)", token: "tok-\(n)", now: now)).get() == .accepted(newDeliveries: 1, claimed: []))
             }
             // Within the process: the index answers before any restart.
             #expect(try await store.accept(Self.request("other", token: "tok-7", now: now)).get() == .tokenReplayed(originalEventID: "evt-7"))
-        }
-        let store = try EventStore(directory: directory.path)
-        defer { store.close() }
-        for n in stride(from: 0, to: 300, by: 37) {
-            #expect(try await store.accept(Self.request("other-\(n)", token: "tok-\(n)", now: now)).get() == .tokenReplayed(originalEventID: "evt-\(n)"))
-            #expect(try await store.accept(Self.request("evt-\(n)", token: "tok-\(n)", now: now)).get() == .duplicate)
-        }
-        // A token of another source is another token.
-        var otherSource = Self.request("evt-x", token: "tok-1", now: now)
-        otherSource.source = "legacy"
-        #expect(try await store.accept(otherSource).get() == .accepted(newDeliveries: 1, claimed: []))
+        }, then: { store, now async throws in
+            for n in stride(from: 0, to: 300, by: 37) {
+                #expect(try await store.accept(Self.request("other-\(n)", token: "tok-\(n)", now: now)).get() == .tokenReplayed(originalEventID: "evt-\(n)"))
+                #expect(try await store.accept(Self.request("evt-\(n)", token: "tok-\(n)", now: now)).get() == .duplicate)
+            }
+            // A token of another source is another token.
+            var otherSource = Self.request("evt-x", token: "tok-1", now: now)
+            otherSource.source = "legacy"
+            #expect(try await store.accept(otherSource).get() == .accepted(newDeliveries: 1, claimed: []))
+        })
+    }
+
+    @Test("a token with a NUL inside is the whole token: replaying it is refused, its prefix is another token")
+    func tokenWithNUL() async throws {
+        try await Self.acrossRestart({ store, now async throws in
+            #expect(try await store.accept(Self.request("evt-1", token: "abc\u{0}X", now: now)).get() == .accepted(newDeliveries: 1, claimed: []))
+            #expect(try await store.accept(Self.request("evt-2", token: "abc\u{0}X", now: now)).get() == .tokenReplayed(originalEventID: "evt-1"))
+            #expect(try await store.accept(Self.request("evt-3", token: "abc", now: now)).get() == .accepted(newDeliveries: 1, claimed: []))
+        }, then: { store, now async throws in
+            #expect(try await store.accept(Self.request("evt-4", token: "abc\u{0}X", now: now)).get() == .tokenReplayed(originalEventID: "evt-1"),
+                    "after a restart too: the index is rebuilt from the whole stored token")
+        })
     }
 }

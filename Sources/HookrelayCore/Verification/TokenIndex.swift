@@ -8,9 +8,10 @@
 /// not the token (a fingerprint collision, a row rolled back or purged since) is skipped. What the
 /// index must do is not miss a row it was given before that row's expiry.
 ///
-/// Entries live in generations. A generation is sealed once it spans a quarter of its first
-/// entry's lifetime (or is full), and dropped once every entry in it has expired, so memory
-/// follows the tokens kept: about 1.25 × (accept rate × token lifetime) × 11–21 bytes.
+/// Entries live in generations, a chain of them per source (sources may keep tokens for
+/// different times). A generation is sealed once it spans a quarter of its first entry's
+/// lifetime (or is full), and dropped once every entry in it has expired, so memory follows the
+/// tokens kept: about 1.25 × (accept rate × token lifetime) × 11–21 bytes, per source.
 /// Fingerprints come from `Hasher`, seeded per process; the index is rebuilt from the table when
 /// the store opens.
 public struct TokenIndex: Sendable {
@@ -33,7 +34,9 @@ public struct TokenIndex: Sendable {
             slots = Array(repeating: 0, count: slotCount)
             self.base = base
             startedAt = now
-            sealAt = now + max(0, expiresAt - now) / 4
+            let (lifetime, overflow) = expiresAt.subtractingReportingOverflow(now)
+            let (seal, sealOverflow) = now.addingReportingOverflow(overflow ? .max / 4 : max(0, lifetime) / 4)
+            sealAt = sealOverflow ? .max : seal
             latestExpiry = expiresAt
         }
 
@@ -60,20 +63,24 @@ public struct TokenIndex: Sendable {
         }
     }
 
-    /// Newest last.
-    private(set) var generations: [Generation] = []
+    /// Per source, newest last.
+    private var chains: [String: [Generation]] = [:]
 
     public init() {}
 
     /// Entries held, expired ones included until their generation is dropped.
-    public var count: Int { generations.reduce(0) { $0 + $1.count } }
+    public var count: Int { chains.values.joined().reduce(0) { $0 + $1.count } }
 
     /// Bytes of slot storage.
-    public var slotBytes: Int { generations.reduce(0) { $0 + $1.slots.count * MemoryLayout<UInt64>.stride } }
+    public var slotBytes: Int { chains.values.joined().reduce(0) { $0 + $1.slots.count * MemoryLayout<UInt64>.stride } }
+
+    /// The generations holding `source`'s tokens, oldest first.
+    func generations(of source: String) -> [Generation] { chains[source] ?? [] }
 
     /// The first row offered (newest generation first) for which `matches` returns non-nil, and
     /// that value; nil when no row holds the token.
     public func firstMatch<T>(source: String, token: String, _ matches: (Int64) throws -> T?) rethrows -> T? {
+        guard let generations = chains[source] else { return nil }
         let fingerprint = Self.fingerprint(source: source, token: token)
         for generation in generations.reversed() {
             var position = generation.home(of: fingerprint)
@@ -94,32 +101,20 @@ public struct TokenIndex: Sendable {
     /// the same unit (the store uses Unix ms).
     public mutating func insert(source: String, token: String, rowID: Int64, now: Int64, expiresAt: Int64) {
         let fingerprint = Self.fingerprint(source: source, token: token)
-        if needsNewGeneration(rowID: rowID, now: now) {
-            generations.append(Generation(slotCount: Self.initialSlots, base: rowID, now: now, expiresAt: expiresAt))
-        }
-        let last = generations.count - 1
-        if (generations[last].count + 1) * 4 > generations[last].slots.count * 3 { generations[last].grow() }
-        generations[last].place(fingerprint << Self.offsetBits | UInt64(rowID - generations[last].base))
-        generations[last].latestExpiry = max(generations[last].latestExpiry, expiresAt)
+        chains[source, default: []].insertEntry(fingerprint: fingerprint, rowID: rowID, now: now, expiresAt: expiresAt)
     }
 
     /// Forgets generations whose every entry expired before `now`.
     public mutating func dropExpired(now: Int64) {
-        generations.removeAll { $0.latestExpiry < now }
+        for source in chains.keys {
+            chains[source]!.removeAll { $0.latestExpiry < now }
+            if chains[source]!.isEmpty { chains[source] = nil }
+        }
     }
 
     /// Forgets everything (the store reloads the index from the table).
     public mutating func removeAll() {
-        generations.removeAll()
-    }
-
-    private func needsNewGeneration(rowID: Int64, now: Int64) -> Bool {
-        guard let current = generations.last else { return true }
-        let full = current.slots.count >= Self.maxSlots && (current.count + 1) * 4 > current.slots.count * 3
-        // A row below the base (rows rolled back and numbered again) or too far above it cannot
-        // be stored as an offset.
-        let outOfRange = rowID < current.base || rowID - current.base >= Self.offsetLimit
-        return full || outOfRange || now >= current.sealAt && now > current.startedAt
+        chains.removeAll()
     }
 
     /// 40 bits of a per-process keyed hash of (source, token); never 0.
@@ -129,5 +124,27 @@ public struct TokenIndex: Sendable {
         hasher.combine(token)
         let value = UInt64(bitPattern: Int64(hasher.finalize())) >> Self.offsetBits
         return value == 0 ? 1 : value
+    }
+}
+
+extension [TokenIndex.Generation] {
+    /// Adds an entry to the newest generation, starting a new one when needed.
+    mutating func insertEntry(fingerprint: UInt64, rowID: Int64, now: Int64, expiresAt: Int64) {
+        if needsNewGeneration(rowID: rowID, now: now) {
+            append(TokenIndex.Generation(slotCount: TokenIndex.initialSlots, base: rowID, now: now, expiresAt: expiresAt))
+        }
+        let last = count - 1
+        if (self[last].count + 1) * 4 > self[last].slots.count * 3 { self[last].grow() }
+        self[last].place(fingerprint << TokenIndex.offsetBits | UInt64(rowID - self[last].base))
+        self[last].latestExpiry = Swift.max(self[last].latestExpiry, expiresAt)
+    }
+
+    private func needsNewGeneration(rowID: Int64, now: Int64) -> Bool {
+        guard let current = last else { return true }
+        let full = current.slots.count >= TokenIndex.maxSlots && (current.count + 1) * 4 > current.slots.count * 3
+        // A row below the base (rows rolled back and numbered again) or too far above it cannot
+        // be stored as an offset.
+        let outOfRange = rowID < current.base || rowID - current.base >= TokenIndex.offsetLimit
+        return full || outOfRange || now >= current.sealAt && now > current.startedAt
     }
 }

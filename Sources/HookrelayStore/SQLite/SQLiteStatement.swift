@@ -32,7 +32,8 @@ final class SQLiteStatement: @unchecked Sendable {
             switch value {
             case .null: rc = sqlite3_bind_null(statement, index)
             case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
-            case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, csqlite_transient())
+            // With its length: a NUL inside the text is kept, not an end (a token "a\0b" is not "a").
+            case .text(let v): rc = sqlite3_bind_text64(statement, index, v, sqlite3_uint64(v.utf8.count), csqlite_transient(), UInt8(SQLITE_UTF8))
             case .blob(let v):
                 rc = v.withUnsafeBytes { raw in
                     sqlite3_bind_blob64(statement, index, raw.baseAddress, sqlite3_uint64(raw.count), csqlite_transient())
@@ -92,7 +93,9 @@ struct SQLiteRow {
 
     func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(statement, column) else { return "" }
-        return String(cString: pointer)
+        // Length after the pointer (SQLite's order); all bytes, as they were bound.
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
