@@ -15,10 +15,6 @@ final class EasyTransfer {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var snippet: [UInt8] = []
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    /// The request body, handed to curl by pointer (`CURLOPT_POSTFIELDS`): kept, and reused by
-    /// the next attempt, until the transfer is done. Never empty, so the pointer is never NULL
-    /// (curl would read stdin).
-    private var body: UnsafeMutableRawBufferPointer
     /// Who gets the result; set while the transfer is in the multi handle.
     var completion: (@Sendable (AttemptResult) -> Void)?
     /// When the transfer was added to the multi handle.
@@ -26,51 +22,18 @@ final class EasyTransfer {
     /// Position in the engine loop's active list, for O(1) removal.
     var activeIndex = -1
 
-    /// A handle with the options every attempt shares set once; nil if curl refuses one of them.
-    /// Not reset between attempts (`curl_easy_reset` frees every option and allocates the
-    /// defaults again): `prepare` sets every option that differs between attempts.
     init?() {
         guard let handle = curl_easy_init() else { return nil }
         self.handle = handle
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        body = .allocate(byteCount: 1024, alignment: 1)
         snippet.reserveCapacity(Self.snippetLimit)
-        guard setSharedOptions() == CURLE_OK else {
-            dispose()
-            return nil
-        }
     }
 
-    private func setSharedOptions() -> CURLcode {
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        var code = CURLE_OK
-        func check(_ result: CURLcode) { if code == CURLE_OK { code = result } }
-        check(hr_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
-        check(hr_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
-        check(hr_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-        check(hr_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
-        check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
-        check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
-        check(hr_easy_setopt_pointer(handle, CURLOPT_PRIVATE, context))
-        check(hr_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
-        check(hr_easy_setopt_write_callback(handle) { data, size, count, context in
-            let total = size * count
-            guard let data, let context else { return total }
-            Unmanaged<EasyTransfer>.fromOpaque(context).takeUnretainedValue().keep(UnsafeRawBufferPointer(start: data, count: total))
-            return total  // the rest of the body is read and dropped, never refused
-        })
-        check(hr_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
-        // Best effort, not checked: on timeout or stop, detach a still-running threaded DNS lookup
-        // instead of joining it, which would block the engine thread for the resolver's timeout.
-        _ = hr_easy_setopt_long(handle, CURLOPT_QUICK_EXIT, 1)
-        return code
-    }
-
-    /// Sets the options of `request` (all those that differ between attempts). Returns the
-    /// failure when the request cannot be sent as given (a header with a line break, an option
-    /// curl refused).
+    /// Resets the handle and sets every option for `request`. Returns the failure when the request
+    /// cannot be sent as given (a header with a line break, an option curl refused).
     func prepare(_ request: OutboundRequest) -> TransportError? {
+        curl_easy_reset(handle)  // keeps the handle's connection/DNS/TLS-session ties; clears options
         freeHeaders()
         errorBuffer[0] = 0
         snippet.removeAll(keepingCapacity: true)
@@ -94,30 +57,48 @@ final class EasyTransfer {
         }
         headerList = withExpect
 
-        if request.body.count > body.count {
-            body.deallocate()
-            body = .allocate(byteCount: request.body.count, alignment: 1)
-        }
-        request.body.withUnsafeBytes { bytes in
-            if let base = bytes.baseAddress { body.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
-        }
-
         let timeoutMs = max(1, Int(clamping: request.timeout.milliseconds))
+        let context = Unmanaged.passUnretained(self).toOpaque()
         var code = CURLE_OK
         func check(_ result: CURLcode) { if code == CURLE_OK { code = result } }
 
         check(hr_easy_setopt_string(handle, CURLOPT_URL, request.url))
+        check(hr_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
+        check(hr_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
+        check(hr_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+        check(hr_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
         // Over TLS, wait for a connection that may turn out to multiplex (HTTP/2) rather than open
         // another. Never for plain http (always HTTP/1.1): there a hung first request would hold
         // back every other attempt to the destination.
-        let https = request.url.utf8.starts(with: "https:".utf8) || request.url.utf8.starts(with: "HTTPS:".utf8)
-        check(hr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, https ? 1 : 0))
+        if request.url.utf8.starts(with: "https:".utf8) || request.url.utf8.starts(with: "HTTPS:".utf8) {
+            check(hr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
+        }
+        check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
+        check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
         check(hr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs))
         check(hr_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, Self.maxConnectTimeoutMilliseconds)))
         check(hr_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)))
-        // Size first: it would otherwise be taken from strlen of the body.
+        // The body: curl takes its own copy, so nothing has to outlive this call.
         check(hr_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
-        check(hr_easy_setopt_pointer(handle, CURLOPT_POSTFIELDS, body.baseAddress))
+        if request.body.isEmpty {
+            check(hr_easy_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, ""))  // never NULL: that would read stdin
+        } else {
+            request.body.withUnsafeBytes { bytes in
+                check(hr_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))
+            }
+        }
+        check(hr_easy_setopt_pointer(handle, CURLOPT_PRIVATE, context))
+        check(hr_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
+        check(hr_easy_setopt_write_callback(handle) { data, size, count, context in
+            let total = size * count
+            guard let data, let context else { return total }
+            Unmanaged<EasyTransfer>.fromOpaque(context).takeUnretainedValue().keep(UnsafeRawBufferPointer(start: data, count: total))
+            return total  // the rest of the body is read and dropped, never refused
+        })
+        check(hr_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
+        // Best effort, not checked: on timeout or stop, detach a still-running threaded DNS lookup
+        // instead of joining it, which would block the engine thread for the resolver's timeout.
+        _ = hr_easy_setopt_long(handle, CURLOPT_QUICK_EXIT, 1)
 
         guard code == CURLE_OK else {
             return TransportError(CurlErrorMapping.kind(for: code), "setting curl options: \(Self.message(for: code))")
@@ -161,7 +142,6 @@ final class EasyTransfer {
         freeHeaders()
         curl_easy_cleanup(handle)
         errorBuffer.deallocate()
-        body.deallocate()
     }
 
     private func keep(_ bytes: UnsafeRawBufferPointer) {
@@ -170,11 +150,8 @@ final class EasyTransfer {
     }
 
     private func freeHeaders() {
-        guard let headerList else { return }
-        // The handle must not keep pointing at the freed list between attempts.
-        _ = hr_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil)
-        curl_slist_free_all(headerList)
-        self.headerList = nil
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
     }
 
     /// `Name: value` (or `Name;`, curl's spelling for an empty value); nil when the name is empty or

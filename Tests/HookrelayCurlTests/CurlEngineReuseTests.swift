@@ -3,8 +3,8 @@ import HookrelayCurl
 import HookrelayTestSupport
 import Testing
 
-/// Easy handles are pooled and not reset between attempts (only the options that differ are set
-/// again): an attempt must carry nothing of the one before it on the same handle.
+/// Easy handles are pooled and reused: an attempt must carry nothing of the one before it on the
+/// same handle (options, headers, body, error text).
 @Suite struct CurlEngineReuseTests {
     @Test func aReusedHandleCarriesNothingOfTheAttemptBefore() async throws {
         let first = try await SinkServer.start(.status(200))
