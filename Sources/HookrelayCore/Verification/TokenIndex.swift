@@ -12,8 +12,8 @@
 /// different times). A generation is sealed once it spans a quarter of its first entry's
 /// lifetime (or is full), and dropped once every entry in it has expired, so memory follows the
 /// tokens kept: about 1.25 × (accept rate × token lifetime) × 11–21 bytes, per source.
-/// Fingerprints come from `Hasher`, seeded per process; the index is rebuilt from the table when
-/// the store opens.
+/// Fingerprints come from `Hasher`, seeded per process; the store rebuilds the index from the
+/// table at the first event it takes after opening.
 public struct TokenIndex: Sendable {
     /// Slots of a generation at most (8 MiB); a full generation of this size is sealed.
     public static let maxSlots = 1 << 20
@@ -106,7 +106,9 @@ public struct TokenIndex: Sendable {
 
     /// Forgets generations whose every entry expired before `now`.
     public mutating func dropExpired(now: Int64) {
-        for source in chains.keys {
+        // Called for every accept: look before writing (a write while iterating would copy).
+        guard chains.values.contains(where: { $0.contains { $0.latestExpiry < now } }) else { return }
+        for source in Array(chains.keys) {
             chains[source]!.removeAll { $0.latestExpiry < now }
             if chains[source]!.isEmpty { chains[source] = nil }
         }
