@@ -241,9 +241,11 @@ def run_once(kind, args, index):
             capture_output=True, text=True)
         load_end = time.time()
         busy = busy_percent(before, cpu_times())
+        logs = [os.path.join(workdir, f"sink{i}.log") for i in (1, 2, 3)]
+        # Deliveries made while the load ran; the rest are the drain's.
+        during_load = sum(line_count(p) for p in logs)
         stats = parse_wrk(wrk.stdout)
         accepted = stats["requests"] - stats["non2xx"]
-        logs = [os.path.join(workdir, f"sink{i}.log") for i in (1, 2, 3)]
         drain_deadline = load_end + args.drain_timeout
         while time.time() < drain_deadline and any(line_count(p) < accepted for p in logs):
             time.sleep(0.02)
@@ -258,6 +260,7 @@ def run_once(kind, args, index):
             "deliveries_per_sink": deliveries,
             "missing": [max(0, accepted - d) for d in deliveries],
             "drain_s": round(drained - load_end, 3),
+            "delivered_during_load": round(during_load / max(1, sum(deliveries)), 3),
             "e2e_deliveries_per_s": round(sum(deliveries) / max(0.001, drained - started), 1),
             "peak_rss_mib": round(peak_rss_kib(measured) / 1024, 1),
             # All the SUT's CPU from start to drained (ingest and every delivery), per accepted event.
