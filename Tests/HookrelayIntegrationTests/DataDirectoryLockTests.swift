@@ -24,6 +24,23 @@ struct DataDirectoryLockTests {
         again.close()
     }
 
+    @Test("a lock released within the retry window is taken (a forked child holds a copy of the descriptor until its exec)")
+    func briefHolderIsWaitedFor() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // Stand-in for the child: another descriptor of the lock file, holding the flock for 100 ms.
+        let fd = open(directory.path + "/hookrelay.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        // Let go after 100 ms, on a thread of its own: Dispatch's and Swift's shared pools have a
+        // thread per core here, and tests blocked in this lock's retries can fill them.
+        Thread {
+            usleep(100_000)
+            close(fd)
+        }.start()
+        let store = try EventStore(directory: directory.path)  // retries until the holder lets go
+        store.close()
+    }
+
     @Test("a second hookrelay serve exits 1 saying why; after the first is killed (SIGKILL) a new one starts")
     func processLevel() async throws {
         let directory = try TemporaryDirectory()

@@ -95,4 +95,20 @@ struct StoreVersion3UpgradeTests {
                     "after a restart too: the index is rebuilt from the whole stored token")
         })
     }
+
+    @Test("an expired token does not count, also while its generation is still kept for younger tokens")
+    func expiredTokenDoesNotCount() async throws {
+        try await Self.acrossRestart({ store, now async throws in
+            var short = Self.request("evt-short", token: "tok-short", now: now)
+            short.tokenExpiresAt = now + 1_000
+            #expect(try await store.accept(short).get() == .accepted(newDeliveries: 1, claimed: []))
+            // Same generation, an hour to live: the generation stays after tok-short expires.
+            #expect(try await store.accept(Self.request("evt-long", token: "tok-long", now: now + 1)).get() == .accepted(newDeliveries: 1, claimed: []))
+            #expect(try await store.accept(Self.request("evt-again", token: "tok-short", now: now + 999)).get() == .tokenReplayed(originalEventID: "evt-short"))
+            #expect(try await store.accept(Self.request("evt-later", token: "tok-short", now: now + 2_000)).get() == .accepted(newDeliveries: 1, claimed: []),
+                    "expired at now + 1,000")
+        }, then: { store, now async throws in
+            #expect(try await store.accept(Self.request("evt-after", token: "tok-long", now: now + 3_000)).get() == .tokenReplayed(originalEventID: "evt-long"))
+        })
+    }
 }

@@ -78,7 +78,7 @@ final class AcceptStatements: @unchecked Sendable {
     private var tokenIndexLoaded = false
 
     init(_ connection: SQLiteConnection) throws(SQLiteError) {
-        tokenRow = try connection.prepare("SELECT source, token, event_id FROM tokens WHERE id = ?")
+        tokenRow = try connection.prepare("SELECT source, token, event_id, expires_at FROM tokens WHERE id = ?")
         // Appended in arrival order: the index finds them (no tree keyed by the random token).
         insertToken = try connection.prepare("INSERT INTO tokens (source, token, event_id, expires_at) VALUES (?, ?, ?, ?)")
         unexpiredTokens = try connection.prepare("SELECT id, source, token, expires_at FROM tokens WHERE expires_at >= ? ORDER BY id")
@@ -104,8 +104,9 @@ final class AcceptStatements: @unchecked Sendable {
         if !tokenIndexLoaded { try loadTokenIndex(now: now) }
         tokenIndex.dropExpired(now: now)
         return try tokenIndex.firstMatch(source: source, token: token) { rowID in
+            // Expired rows do not count, as after a restart (only unexpired ones are loaded).
             try tokenRow.bind(.integer(rowID)).firstRow { row in
-                row.text(0) == source && row.text(1) == token ? row.text(2) : nil
+                row.text(0) == source && row.text(1) == token && row.integer(3) >= now ? row.text(2) : nil
             } ?? nil
         }
     }

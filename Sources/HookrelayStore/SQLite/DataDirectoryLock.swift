@@ -20,13 +20,28 @@ final class DataDirectoryLock: Sendable {
         guard fd >= 0 else {
             throw DataDirectoryLockError(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let reason = errno == EWOULDBLOCK ? "another hookrelay serve is using this data directory" : String(cString: strerror(errno))
-            close(fd)
-            throw DataDirectoryLockError(description: "cannot lock \(path): \(reason)")
+        // A lock just released can still be held for a moment by a child this process forked
+        // (it holds a copy of the descriptor until its exec closes it): try again for a while
+        // before deciding that another relay has the directory.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            attempts += 1
+            guard code == EWOULDBLOCK || code == EINTR, attempts < Self.attempts else {
+                let reason = code == EWOULDBLOCK ? "another hookrelay serve is using this data directory" : String(cString: strerror(code))
+                close(fd)
+                throw DataDirectoryLockError(description: "cannot lock \(path): \(reason)")
+            }
+            usleep(Self.retryMicroseconds)
         }
         descriptor = fd
     }
+
+    /// How long a held lock is retried: 25 × 20 ms.
+    static let attempts = 25
+    static let retryMicroseconds: UInt32 = 20_000
+
+    deinit { release() }
 
     /// Releases the lock (closing the descriptor releases the flock); once, however often called.
     func release() {
