@@ -69,10 +69,10 @@ public struct TokenIndex: Sendable {
     public init() {}
 
     /// Entries held, expired ones included until their generation is dropped.
-    public var count: Int { chains.values.joined().reduce(0) { $0 + $1.count } }
+    var count: Int { chains.values.joined().reduce(0) { $0 + $1.count } }
 
     /// Bytes of slot storage.
-    public var slotBytes: Int { chains.values.joined().reduce(0) { $0 + $1.slots.count * MemoryLayout<UInt64>.stride } }
+    var slotBytes: Int { chains.values.joined().reduce(0) { $0 + $1.slots.count * MemoryLayout<UInt64>.stride } }
 
     /// The generations holding `source`'s tokens, oldest first.
     func generations(of source: String) -> [Generation] { chains[source] ?? [] }

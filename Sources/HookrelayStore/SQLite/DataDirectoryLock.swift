@@ -10,12 +10,11 @@ import Darwin
 /// A second `serve` on the same directory is refused: it would recover the first one's in-flight
 /// deliveries as its own, and its token index would not see the first one's tokens.
 final class DataDirectoryLock: Sendable {
-    let path: String
     private let descriptor: Int32
     private let released = Atomic<Bool>(false)
 
     init(directory: String) throws(DataDirectoryLockError) {
-        path = directory + "/hookrelay.lock"
+        let path = directory + "/hookrelay.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw DataDirectoryLockError(description: "cannot open \(path): \(String(cString: strerror(errno)))")
