@@ -13,10 +13,22 @@ import Logging
 ///
 /// `@unchecked Sendable`: all mutable state is guarded by `condition`.
 final class DeliveryScheduler: @unchecked Sendable {
-    private struct Lane {
+    /// How a destination's attempts are made; fixed at start. A class, so copying a `Lane`
+    /// (every reserve, claim and hand-over) copies one reference, not the whole config.
+    private final class Rules: Sendable {
         let destination: DestinationConfig
         let builder: DeliveryRequestBuilder
         let policy: DeliveryPolicy
+
+        init(destination: DestinationConfig) {
+            self.destination = destination
+            builder = DeliveryRequestBuilder(destination: destination)
+            policy = DeliveryPolicy(destination: destination)
+        }
+    }
+
+    private struct Lane {
+        let rules: Rules
         var limiter: RateLimiter
         /// Attempts on the wire (bounded by `max_in_flight`).
         var inFlight = 0
@@ -51,10 +63,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         self.pollInterval = pollInterval
         let now = Self.nowMillis()
         for destination in config.destinations {
-            lanes[destination.name] = Lane(
-                destination: destination, builder: DeliveryRequestBuilder(destination: destination),
-                policy: DeliveryPolicy(destination: destination), limiter: RateLimiter(rate: destination.rate, now: now)
-            )
+            lanes[destination.name] = Lane(rules: Rules(destination: destination), limiter: RateLimiter(rate: destination.rate, now: now))
             order.append(destination.name)
         }
     }
@@ -82,7 +91,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         let now = Self.nowMillis()
         condition.lock()
         defer { condition.unlock() }
-        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.destination.maxInFlight,
+        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.rules.destination.maxInFlight,
               lane.limiter.available(wanted: 1, now: now) == 1 else { return false }
         lane.inFlight += 1
         lane.limiter.take(1, now: now)
@@ -186,7 +195,7 @@ final class DeliveryScheduler: @unchecked Sendable {
             condition.unlock()
             return Int64.max
         }
-        let free = lane.destination.maxInFlight - lane.inFlight
+        let free = lane.rules.destination.maxInFlight - lane.inFlight
         let allowed = lane.limiter.available(wanted: max(0, free), now: now)
         let nextToken = lane.limiter.nextAvailable(now: now)
         if allowed > 0 {
@@ -237,7 +246,7 @@ final class DeliveryScheduler: @unchecked Sendable {
     }
 
     private func send(_ delivery: ClaimedDelivery, lane: Lane, now: Int64) {
-        var machine = DeliveryStateMachine(policy: lane.policy, attempts: delivery.attempts, dueAt: now)
+        var machine = DeliveryStateMachine(policy: lane.rules.policy, attempts: delivery.attempts, dueAt: now)
         guard case .send(let attempt) = machine.start(now: now) else {
             strand(delivery.id)
             attemptEnded(delivery.destination)
@@ -246,7 +255,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         }
         let request: OutboundRequest
         do {
-            request = try lane.builder.request(
+            request = try lane.rules.builder.request(
                 url: delivery.url, eventID: delivery.eventID, attempt: attempt, body: delivery.body,
                 contentType: delivery.contentType, now: now / 1000
             )

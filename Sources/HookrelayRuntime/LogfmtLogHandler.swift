@@ -32,9 +32,15 @@ public struct LogfmtLogHandler: LogHandler {
         line.append(contentsOf: event.level.rawValue.utf8)
         line.append(contentsOf: " msg=".utf8)
         Self.appendValue(event.message.description, to: &line)
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        // The usual call has only its own metadata: use it as it is, without a merged copy.
+        var merged: Logger.Metadata
+        if metadata.isEmpty && metadataProvider == nil, let extra = event.metadata {
+            merged = extra
+        } else {
+            merged = metadata
+            if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
+            if let extra = event.metadata { merged.merge(extra) { $1 } }
+        }
         if let error = event.error { merged["error"] = "\(error)" }
         for key in merged.keys.sorted() {
             line.append(UInt8(ascii: " "))
