@@ -4,10 +4,7 @@ import Synchronization
 /// A `hookrelay` executable run as a child process, for what crosses process boundaries:
 /// SIGKILL and restart, SIGTERM, exit statuses, stderr.
 public final class RelayProcess: Sendable {
-    private let process: Process
-    private let output = OutputBuffer()
-    private let errorPipe = Pipe()
-    private let outputPipe = Pipe()
+    private let child: ChildProcess
 
     /// The built `hookrelay` executable: `HOOKRELAY_BINARY`, else next to the test bundle, else `.build/debug`.
     public static var executablePath: String {
@@ -21,22 +18,11 @@ public final class RelayProcess: Sendable {
     }
 
     /// Starts `hookrelay ARGS` with extra environment variables; stdout and stderr are collected.
-    public init(arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executablePath)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        process.standardError = errorPipe
-        process.standardOutput = outputPipe
-        let output = self.output
-        for pipe in [errorPipe, outputPipe] {
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if !data.isEmpty { output.append(data) }
-            }
-        }
-        try process.run()
+    public init(arguments: [String], environment: [String: String] = [:]) throws {
+        child = try ChildProcess(
+            executable: Self.executablePath, arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        )
     }
 
     /// Runs `hookrelay ARGS` to completion; returns its exit status and combined output.
@@ -50,9 +36,9 @@ public final class RelayProcess: Sendable {
     }
 
     /// Everything printed so far on stdout and stderr.
-    public var outputText: String { output.text }
+    public var outputText: String { child.outputText }
 
-    public var processIdentifier: Int32 { process.processIdentifier }
+    public var processIdentifier: Int32 { child.processIdentifier }
 
     /// Waits for the `listening` log line and returns the ingest and admin ports from it.
     public func waitUntilListening(timeout: Duration = .seconds(20)) async throws -> (ingest: Int, admin: Int) {
@@ -63,7 +49,7 @@ public final class RelayProcess: Sendable {
                 ports = (ingest, admin)
                 return true
             }
-            return !process.isRunning
+            return !child.isRunning
         }
         guard let ports else { throw RelayProcessError.notListening(outputText) }
         return ports
@@ -78,30 +64,22 @@ public final class RelayProcess: Sendable {
 
     /// SIGKILL: no chance to flush or clean up.
     public func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        child.signal(SIGKILL)
     }
 
     /// SIGTERM: the graceful way.
     public func terminate() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGTERM) }
+        child.signal(SIGTERM)
     }
 
     /// The exit status once the process has ended, or nil if it is still running at the deadline.
     /// A death by signal is reported as 128 + the signal number, as shells do.
     public func waitForExit(timeout: Duration = .seconds(20)) async -> Int32? {
-        let ended = await Polling.until(timeout: timeout) { !process.isRunning }
-        guard ended else { return nil }
-        // Drain what the pipes still hold.
-        for pipe in [errorPipe, outputPipe] {
-            pipe.fileHandleForReading.readabilityHandler = nil
-            let rest = pipe.fileHandleForReading.readDataToEndOfFile()
-            if !rest.isEmpty { output.append(rest) }
-        }
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        let ended = await Polling.until(timeout: timeout) { !child.isRunning }
+        guard ended, let termination = child.terminationState else { return nil }
+        // What the pipe still holds is read to its end.
+        _ = await child.waitForOutputEnd()
+        return termination.status
     }
 }
 
@@ -116,15 +94,4 @@ public enum RelayProcessError: Error, CustomStringConvertible {
         case .timedOut(let arguments): return "hookrelay \(arguments.joined(separator: " ")) did not exit in time"
         }
     }
-}
-
-/// Bytes collected from a child's pipes, appended from the pipes' reader threads.
-final class OutputBuffer: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
-
-    func append(_ data: Data) {
-        bytes.withLock { $0.append(contentsOf: data) }
-    }
-
-    var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
 }

@@ -187,34 +187,21 @@ struct HeadlessChromium {
         let path = try #require(Self.path)
         let name = UUID().uuidString.prefix(8)
         let outPath = directory.file("stdout-\(name)"), errPath = directory.file("stderr-\(name)")
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? stdout.close()
-            try? stderr.close()
-        }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--no-default-browser-check", "--disable-extensions", "--user-data-dir=\(directory.file("profile"))",
-        ] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = directory.path // ~/.config, ~/.cache and crash reports stay in the directory
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let pid = process.processIdentifier
+        let process = try ChildProcess(
+            executable: path,
+            arguments: [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--no-default-browser-check", "--disable-extensions", "--user-data-dir=\(directory.file("profile"))",
+            ] + arguments,
+            environment: environment, stdout: .file(outPath), stderr: .file(errPath)
+        )
 
         var finished = await Polling.until(timeout: timeout, interval: .milliseconds(50)) { !process.isRunning }
         if !finished {
-            // Foundation starts the child in a process group of its own: kill the group.
-            if getpgid(pid) == pid { kill(-pid, SIGKILL) } else { kill(pid, SIGKILL) }
+            // The child starts in a process group of its own: kill the group.
+            process.signalGroup(SIGKILL)
             finished = false
             await Polling.until(timeout: .seconds(5)) { !process.isRunning }
         }
@@ -229,7 +216,7 @@ struct HeadlessChromium {
 
         return Run(
             finishedInTime: finished,
-            status: process.isRunning ? -1 : process.terminationStatus,
+            status: process.terminationState?.status ?? -1,
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
             leftovers: gone ? [] : leftovers

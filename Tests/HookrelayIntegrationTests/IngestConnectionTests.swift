@@ -29,19 +29,19 @@ struct IngestConnectionTests {
                 of: #""delivery-status":{"#, with: #""user-variables":{"pad":"\#(String(repeating: "x", count: 4000))"},"delivery-status":{"#)
             request.body = Array(padded.utf8)
             let bodyFile = try relay.directory.write("body.json", padded)
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
             // curl waits up to 20 s for the 100 before sending the body: an answer within 5 s shows
             // the server sent it (curl 7.88 only adds Expect by itself for bodies over 1 MiB).
-            curl.arguments = ["-sS", "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
-                              "-H", "Expect: 100-continue", "--expect100-timeout", "20",
-                              "--data-binary", "@\(bodyFile)", "http://127.0.0.1:\(relay.ingestPort)/webhooks/mailgun"]
-            let pipe = Pipe()
-            curl.standardOutput = pipe
             let started = ContinuousClock.now
-            try curl.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            curl.waitUntilExit()
+            let curl = try ChildProcess(
+                executable: "/usr/bin/curl",
+                arguments: ["-sS", "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
+                            "-H", "Expect: 100-continue", "--expect100-timeout", "20",
+                            "--data-binary", "@\(bodyFile)", "http://127.0.0.1:\(relay.ingestPort)/webhooks/mailgun"],
+                stderr: .null
+            )
+            #expect(await Polling.until(timeout: .seconds(30)) { !curl.isRunning })
+            _ = await curl.waitForOutputEnd()
+            let output = curl.outputText
             #expect(ContinuousClock.now - started < .seconds(5), "curl had to wait for a 100 that never came")
             #expect(output.hasSuffix("\n200"), "curl printed: \(output)")
             #expect(output.contains(#""status":"accepted""#))

@@ -30,26 +30,16 @@ final class PartnerConsumer: Sendable {
 
     /// True when `python3 -c "import …"` succeeds for every module.
     static func pythonImports(_ modules: [String]) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", "import " + modules.joined(separator: ", ")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return false
-        }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        guard let child = try? ChildProcess(
+            executable: "/usr/bin/env", arguments: [python, "-c", "import " + modules.joined(separator: ", ")], stdout: .null, stderr: .null
+        ) else { return false }
+        return child.waitUntilExit() == .exited(0)
     }
 
     let port: Int
     let eventsFile: String
-    private let process: Process
-    /// The child's stdin: the consumers exit when it closes, so none outlives the test process.
-    private let input = Pipe()
-    private let output = PartnerOutput()
+    /// Its stdin is a pipe: the consumers exit when it closes, so none outlives the test process.
+    private let process: ChildProcess
     private let directory: TemporaryDirectory
 
     /// Starts `script` (a file in the fixtures folder) with `environment` plus `EVENTS_FILE`, and
@@ -57,30 +47,21 @@ final class PartnerConsumer: Sendable {
     init(script: String, environment: [String: String]) async throws {
         directory = try TemporaryDirectory(prefix: "hookrelay-partner")
         eventsFile = directory.file("events.jsonl")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [Self.python, "-u", (Self.fixtures as NSString).appendingPathComponent(script)]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(["EVENTS_FILE": eventsFile]) { $1 }
-        let pipe = Pipe()
-        process.standardInput = input
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { output.append(data) }
-        }
-        try process.run()
+        process = try ChildProcess(
+            executable: "/usr/bin/env", arguments: [Self.python, "-u", (Self.fixtures as NSString).appendingPathComponent(script)],
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(["EVENTS_FILE": eventsFile]) { $1 },
+            stdin: .pipe
+        )
 
         var found: Int?
         let process = self.process
         await Polling.until(timeout: .seconds(60), interval: .milliseconds(50)) {
-            found = Self.port(in: output.text)
+            found = Self.port(in: process.outputText)
             return found != nil || !process.isRunning
         }
         guard let found else {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            throw PartnerConsumerError.notListening(script, output.text)
+            process.signal(SIGKILL)
+            throw PartnerConsumerError.notListening(script, process.outputText)
         }
         port = found
     }
@@ -93,7 +74,7 @@ final class PartnerConsumer: Sendable {
     }
 
     /// Everything the consumer printed (its errors included).
-    var outputText: String { output.text }
+    var outputText: String { process.outputText }
 
     /// The JSON lines written so far, parsed.
     var records: [[String: Any]] {
@@ -106,17 +87,13 @@ final class PartnerConsumer: Sendable {
     /// Ends the child: closes its stdin (it exits on EOF), SIGKILL to its own pid if it is
     /// still there after 5 s; then removes its files.
     func stop() async {
-        try? input.fileHandleForWriting.close()
+        process.closeInput()
         let process = self.process
         if !(await Polling.until(timeout: .seconds(5), { !process.isRunning })) {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             await Polling.until(timeout: .seconds(5)) { !process.isRunning }
         }
         directory.remove()
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
 
@@ -130,17 +107,6 @@ func withPartnerConsumer(script: String, environment: [String: String], _ body: 
         throw error
     }
     await consumer.stop()
-}
-
-/// What a child printed, appended from its pipe's reader thread.
-final class PartnerOutput: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
-
-    func append(_ data: Data) {
-        bytes.withLock { $0.append(contentsOf: data) }
-    }
-
-    var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
 }
 
 /// A partner consumer that did not come up.

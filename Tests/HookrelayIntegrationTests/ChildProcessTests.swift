@@ -1,0 +1,37 @@
+import Foundation
+import HookrelayTestSupport
+import Testing
+
+/// The tests' own way to start helpers (`ChildProcess`, used instead of Foundation's `Process`).
+@Suite("Child processes")
+struct ChildProcessTests {
+    @Test("a child gets stdin, stdout and stderr only: the test process's other descriptors are closed in it")
+    func descriptorsAreNotInherited() async throws {
+        // An inheritable descriptor (no close-on-exec), as a socket or file of another test could be.
+        let inheritable = open("/dev/null", O_RDONLY)
+        #expect(inheritable > 2)
+        defer { close(inheritable) }
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "ls /proc/$$/fd"])
+        #expect(await Polling.until { !child.isRunning })
+        #expect(await child.waitForOutputEnd())
+        let descriptors = Set(child.outputText.split(separator: "\n").map(String.init))
+        // 255: where bash keeps its script; dash keeps nothing.
+        #expect(descriptors.isSuperset(of: ["0", "1", "2"]) && descriptors.isSubset(of: ["0", "1", "2", "255"]), "\(descriptors)")
+        #expect(!descriptors.contains(String(inheritable)))
+    }
+
+    @Test("exit status and death by signal are reported as shells report them; output is collected in order")
+    func terminationAndOutput() async throws {
+        let exits = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "echo out; echo err >&2; exit 3"])
+        #expect(await Polling.until { !exits.isRunning })
+        #expect(exits.terminationState == .exited(3))
+        #expect(await exits.waitForOutputEnd())
+        #expect(exits.outputText == "out\nerr\n")
+
+        let sleeper = try ChildProcess(executable: "/bin/sleep", arguments: ["30"])
+        #expect(sleeper.isRunning)
+        sleeper.signal(SIGKILL)
+        #expect(await Polling.until { !sleeper.isRunning })
+        #expect(sleeper.terminationState?.status == 128 + SIGKILL)
+    }
+}
