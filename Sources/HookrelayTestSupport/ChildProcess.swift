@@ -28,12 +28,16 @@ public final class ChildProcess: Sendable {
     public enum Termination: Sendable, Equatable {
         case exited(Int32)
         case signaled(Int32)
+        /// Reaped by someone else (or SIGCHLD ignored): it ended, how is unknown.
+        case unknown
 
-        /// The exit status, or 128 + the signal number for a death by signal (as shells report it).
+        /// The exit status, or 128 + the signal number for a death by signal (as shells report
+        /// it); -1 when unknown.
         public var status: Int32 {
             switch self {
             case .exited(let code): return code
             case .signaled(let signal): return 128 + signal
+            case .unknown: return -1
             }
         }
     }
@@ -57,7 +61,14 @@ public final class ChildProcess: Sendable {
         var parentEnds: [Int32] = []  // read ends of output pipes
         var childEnds: [Int32] = []  // closed in the parent once the child has them
         var inputEnd: Int32?
-        defer { for fd in childEnds { close(fd) } }
+        var started = false
+        defer {
+            for fd in childEnds { close(fd) }
+            if !started {
+                for fd in parentEnds { close(fd) }
+                if let inputEnd { close(inputEnd) }
+            }
+        }
 
         func pipePair() throws -> (read: Int32, write: Int32) {
             var fds: [Int32] = [-1, -1]
@@ -68,7 +79,9 @@ public final class ChildProcess: Sendable {
         }
 
         switch stdin {
-        case .null, .file:
+        case .file:
+            preconditionFailure("stdin: .file is not supported; use .null or .pipe")
+        case .null:
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         case .pipe:
             let pair = try pipePair()
@@ -94,7 +107,7 @@ public final class ChildProcess: Sendable {
                 posix_spawn_file_actions_adddup2(&actions, sharedOutput!, target)
             }
         }
-        Self.closeFrom(3, in: &actions)
+        guard Self.closeFrom(3, in: &actions) else { throw ChildProcessError.cannotCloseDescriptors }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -116,11 +129,8 @@ public final class ChildProcess: Sendable {
 
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard rc == 0 else {
-            for fd in parentEnds { close(fd) }
-            if let inputEnd { close(inputEnd) }
-            throw ChildProcessError.spawn(executable, rc)
-        }
+        guard rc == 0 else { throw ChildProcessError.spawn(executable, rc) }
+        started = true
         processIdentifier = pid
         inputDescriptor.withLock { $0 = inputEnd }
         readerCount = parentEnds.count
@@ -145,51 +155,60 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Closes every descriptor from `lowest` up in the child (glibc's `_np` extension, found at
-    /// run time: Swift's Glibc module does not declare it).
-    private static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+    /// Closes every descriptor from `lowest` up in the child (glibc's `_np` extension, 2.34 and
+    /// later, found at run time: Swift's Glibc module does not declare it). False when missing.
+    private static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) -> Bool {
         typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return false }
         let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
-        _ = closeFrom(&actions, lowest)
+        return closeFrom(&actions, lowest) == 0
     }
 
     /// True until the child has ended (and been reaped).
-    public var isRunning: Bool { reap(blocking: false) == nil }
+    public var isRunning: Bool { terminationState == nil }
 
     /// How the child ended; nil while it runs.
-    public var terminationState: Termination? { reap(blocking: false) }
+    public var terminationState: Termination? {
+        termination.withLock { Self.reap(processIdentifier, into: &$0) }
+    }
 
-    private func reap(blocking: Bool) -> Termination? {
-        termination.withLock { termination in
-            if let termination { return termination }
-            var status: Int32 = 0
-            let rc = waitpid(processIdentifier, &status, blocking ? 0 : WNOHANG)
-            guard rc == processIdentifier else { return nil }
+    /// Reaps the child if it ended (without waiting); `termination` keeps the result.
+    private static func reap(_ pid: Int32, into termination: inout Termination?) -> Termination? {
+        if let termination { return termination }
+        var status: Int32 = 0
+        let rc = waitpid(pid, &status, WNOHANG)
+        if rc == pid {
             // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import (they are macros).
             let signal = status & 0x7f
             termination = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
-            return termination
+        } else if rc == -1 && errno == ECHILD {
+            termination = .unknown
         }
+        return termination
     }
 
-    /// Blocks until the child ends.
+    /// Blocks until the child ends (polling every 10 ms, without holding the lock meanwhile).
     @discardableResult
     public func waitUntilExit() -> Termination {
         while true {
-            if let ended = reap(blocking: true) { return ended }
+            if let ended = terminationState { return ended }
+            usleep(10_000)
         }
     }
 
-    /// Sends `signal` to the child if it still runs.
+    /// Sends `signal` to the child if it has not been reaped (until then its pid cannot be reused).
     public func signal(_ signal: Int32) {
-        if isRunning { kill(processIdentifier, signal) }
+        termination.withLock { termination in
+            if Self.reap(processIdentifier, into: &termination) == nil { kill(processIdentifier, signal) }
+        }
     }
 
     /// Sends `signal` to the child's process group (the child and what it started, unless they
-    /// left the group).
+    /// left the group), if the child has not been reaped.
     public func signalGroup(_ signal: Int32) {
-        kill(-processIdentifier, signal)
+        termination.withLock { termination in
+            if Self.reap(processIdentifier, into: &termination) == nil { kill(-processIdentifier, signal) }
+        }
     }
 
     /// Closes the child's stdin pipe (`stdin: .pipe`): it reads EOF.
@@ -212,9 +231,13 @@ public final class ChildProcess: Sendable {
     }
 
     deinit {
-        if reap(blocking: false) == nil {
-            kill(processIdentifier, SIGKILL)
-            _ = reap(blocking: true)
+        signal(SIGKILL)
+        // Reaped here so no zombie is left behind.
+        termination.withLock { termination in
+            if termination == nil {
+                var status: Int32 = 0
+                _ = waitpid(processIdentifier, &status, 0)
+            }
         }
         closeInput()
     }
@@ -223,10 +246,12 @@ public final class ChildProcess: Sendable {
 /// A child that could not be started.
 public enum ChildProcessError: Error, CustomStringConvertible {
     case spawn(String, Int32)
+    case cannotCloseDescriptors
 
     public var description: String {
         switch self {
         case .spawn(let executable, let code): return "cannot start \(executable): \(String(cString: strerror(code)))"
+        case .cannotCloseDescriptors: return "posix_spawn_file_actions_addclosefrom_np is missing (glibc 2.34 or later needed)"
         }
     }
 }

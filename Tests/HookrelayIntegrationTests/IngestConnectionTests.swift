@@ -36,8 +36,7 @@ struct IngestConnectionTests {
                 executable: "/usr/bin/curl",
                 arguments: ["-sS", "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
                             "-H", "Expect: 100-continue", "--expect100-timeout", "20",
-                            "--data-binary", "@\(bodyFile)", "http://127.0.0.1:\(relay.ingestPort)/webhooks/mailgun"],
-                stderr: .null
+                            "--data-binary", "@\(bodyFile)", "http://127.0.0.1:\(relay.ingestPort)/webhooks/mailgun"]
             )
             #expect(await Polling.until(timeout: .seconds(30)) { !curl.isRunning })
             _ = await curl.waitForOutputEnd()
