@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A `hookrelay` executable run as a child process, for what crosses process boundaries:
 /// SIGKILL and restart, SIGTERM, exit statuses, stderr.

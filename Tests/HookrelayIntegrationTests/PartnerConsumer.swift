@@ -1,6 +1,5 @@
 import Foundation
 import HookrelayTestSupport
-import Synchronization
 
 /// A partner's webhook consumer from `Tests/Fixtures/partners/`, run with `python3` as a child
 /// process on 127.0.0.1 (a free port it picks and prints): the real libraries a partner would use.
