@@ -83,14 +83,17 @@ public struct LogfmtLogHandler: LogHandler {
         line.append(UInt8(ascii: "Z"))
     }
 
+    /// `value` in decimal, left-padded with zeros to `width` digits (the low `width` digits).
     private static func appendDigits(_ value: Int, _ width: Int, _ line: inout [UInt8]) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        let start = line.count
+        line.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
         var rest = value
-        for index in stride(from: width - 1, through: 0, by: -1) {
-            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+        var index = start + width - 1
+        while index >= start {
+            line[index] = UInt8(ascii: "0") + UInt8(rest % 10)
             rest /= 10
+            index -= 1
         }
-        line.append(contentsOf: digits)
     }
 
     /// A bare value when it is safe, else a quoted one with `"`, `\` and control characters escaped.

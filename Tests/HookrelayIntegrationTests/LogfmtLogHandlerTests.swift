@@ -22,6 +22,7 @@ struct LogfmtLogHandlerTests {
 
     @Test("one line: ts, level, msg, sorted metadata; quoting where needed")
     func format() throws {
+        let before = Date()
         let output = try Self.capture { logger in
             logger.info("event accepted", metadata: ["source": "mailgun", "event_id": "evt 1", "reason": "a \"b\"\nc", "deliveries": "3"])
             logger.debug("dropped by level")
@@ -31,6 +32,12 @@ struct LogfmtLogHandlerTests {
         let line = String(lines[0])
         #expect(line.range(of: #"^ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info "#, options: .regularExpression) != nil, "\(line)")
         #expect(line.hasSuffix(#"msg="event accepted" deliveries=3 event_id="evt 1" reason="a \"b\"\nc" source=mailgun"#), "\(line)")
+        // The digits are the time of the call, in UTC, most significant first.
+        let stamp = String(line.dropFirst(3).prefix(24))
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let parsed = try #require(formatter.date(from: stamp), "\(stamp)")
+        #expect(parsed.timeIntervalSince(before) > -0.002 && parsed.timeIntervalSince(Date()) < 0.002, "\(stamp) vs \(before)")
     }
 
     @Test("serve logs a failed attempt and a delivery that cannot be rewritten with the destination's name and masked URL")
