@@ -40,6 +40,38 @@ struct LogfmtLogHandlerTests {
         #expect(parsed.timeIntervalSince(before) > -0.002 && parsed.timeIntervalSince(Date()) < 0.002, "\(stamp) vs \(before)")
     }
 
+    @Test("the logger's own metadata and its provider's are on every line; the call's values win")
+    func mergedMetadata() throws {
+        let output = try Self.capture { base in
+            var logger = base
+            logger[metadataKey: "component"] = "ingest"
+            logger[metadataKey: "source"] = "old"
+            logger.info("with call metadata", metadata: ["source": "mailgun"])
+            logger.info("without")
+        }
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix(#"msg="with call metadata" component=ingest source=mailgun"#) == true, "\(lines)")
+        #expect(lines.last?.hasSuffix(#"msg=without component=ingest source=old"#) == true, "\(lines)")
+
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let provider = Logger.MetadataProvider { ["request": "r1"] }
+        var handler = LogfmtLogHandler(label: "t", level: .info, fileDescriptor: fds[1])
+        handler.metadataProvider = provider
+        let logger = Logger(label: "t") { _ in handler }
+        logger.info("provided", metadata: ["request": "r2", "event_id": "e1"])
+        logger.info("both", metadata: ["event_id": "e2"])
+        logger.info("provided only")
+        close(fds[1])
+        let provided = String(decoding: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").map(String.init)
+        #expect(provided.count == 3)
+        #expect(provided.first?.hasSuffix("msg=provided event_id=e1 request=r2") == true, "\(provided)")
+        #expect(provided.dropFirst().first?.hasSuffix("msg=both event_id=e2 request=r1") == true, "\(provided)")
+        #expect(provided.last?.hasSuffix(#"msg="provided only" request=r1"#) == true, "\(provided)")
+    }
+
     @Test("serve logs a failed attempt and a delivery that cannot be rewritten with the destination's name and masked URL")
     func failedAttemptURLMasked() async throws {
         let directory = try TemporaryDirectory()
