@@ -75,6 +75,12 @@ final class EasyTransfer {
         }
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+        // libcurl allocates its receive buffer (BUFFERSIZE + 1 bytes) for each transfer and frees
+        // it when the transfer is done. At the default 16 KiB that is a large-bin malloc/free per
+        // attempt, with consolidation of the fast bins; at its minimum, 1 KiB, it comes from the
+        // thread's cache. Answers are short, and a long one is only read in more pieces
+        // (docs/PERFORMANCE.md, seventh round).
+        check(hr_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 1024))
         check(hr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs))
         check(hr_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, Self.maxConnectTimeoutMilliseconds)))
         check(hr_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)))

@@ -2,8 +2,9 @@ import HookrelayCore
 import HookrelayHTTP
 import NIOPosix
 
-/// A loopback server answering every request with 200 and a body of `bodySize` × "x",
-/// for the response snippet cap (the sink's own body is short).
+/// A loopback server answering every request with 200 and a body of `bodySize` bytes cycling
+/// through the alphabet (`body(size:)`), for the response snippet cap (the sink's own body is
+/// short). The bytes depend on their position, so a snippet read in pieces shows their order.
 struct BigBodyServer {
     let server: HTTPServer
     let url: String
@@ -21,7 +22,12 @@ struct BigBodyServer {
     private struct Responder: HTTPResponder {
         let bodySize: Int
         func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
-            completion(HTTPResponse(status: 200, headers: [HeaderField(name: "Content-Type", value: "text/plain")], body: Array(repeating: UInt8(ascii: "x"), count: bodySize)))
+            completion(HTTPResponse(status: 200, headers: [HeaderField(name: "Content-Type", value: "text/plain")], body: BigBodyServer.body(size: bodySize)))
         }
+    }
+
+    /// `abc…xyzabc…`, `size` bytes.
+    static func body(size: Int) -> [UInt8] {
+        (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) }
     }
 }
