@@ -1,6 +1,6 @@
 import Foundation
 import HookrelayCore
-import HookrelayStore
+@testable import HookrelayStore
 import HookrelayTestSupport
 import Testing
 
@@ -72,5 +72,14 @@ struct StoreCheckpointTests {
         #expect(Self.logRestarts(database + "-wal") > 0)
         #expect(Self.size(database + "-wal") < 200 * 2000 * 2)
         #expect(try store.counts().events == 200)
+    }
+
+    @Test("the checkpointer's connection flushes the database file through SQLite's file (its xSync)")
+    func databaseFileSync() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let connection = try SQLiteConnection(path: directory.file("sync.sqlite"))
+        try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1); PRAGMA wal_checkpoint(PASSIVE);")
+        #expect(connection.syncDatabaseFile())
     }
 }

@@ -73,6 +73,13 @@ final class SQLiteConnection: @unchecked Sendable {
         return max(0, copied)
     }
 
+    /// Flushes the database file to disk (`fdatasync`); false on an error. Only from the
+    /// thread that owns this connection.
+    @discardableResult
+    func syncDatabaseFile() -> Bool {
+        csqlite_sync_database_file(handle) == SQLITE_OK
+    }
+
     func check(_ rc: Int32) throws(SQLiteError) {
         if rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW {
             throw SQLiteError(code: rc, message: lastErrorMessage)

@@ -103,6 +103,12 @@ final class WALCheckpointer: @unchecked Sendable {
             condition.unlock()
             let generation = copied.load(ordering: .acquiring) >> 32
             let count = connection.checkpoint()
+            // A PASSIVE checkpoint that stops short of the log's end (the writer keeps appending)
+            // writes pages into the database file but does not fsync it; the writer's tail copy
+            // would then fsync everything this thread copied (megabytes) inside a commit, and every
+            // sender waiting on that commit would wait for it. Flushing here leaves the tail's
+            // fsync only the tail's pages.
+            if count > 0 { connection.syncDatabaseFile() }
             // Kept only if the log did not start over meanwhile.
             var current = copied.load(ordering: .acquiring)
             while current >> 32 == generation {
