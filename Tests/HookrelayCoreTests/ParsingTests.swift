@@ -99,6 +99,18 @@ func parsingMultipartBody(boundary: String, fields: [(String, String)], file: (n
         #expect(JSONLookup.text(at: ["a", "missing"], in: object) == nil)
     }
 
+    @Test func mediaTypeOfContentType() {
+        #expect(WebhookRequest.mediaType(of: "application/json") == "application/json")
+        #expect(WebhookRequest.mediaType(of: "Application/JSON; charset=UTF-8") == "application/json")
+        #expect(WebhookRequest.mediaType(of: "  multipart/form-data ;boundary=AbC") == "multipart/form-data")
+        #expect(WebhookRequest.mediaType(of: "text/plain;") == "text/plain")
+        #expect(WebhookRequest.mediaType(of: " ; charset=utf-8") == nil)
+        #expect(WebhookRequest.mediaType(of: "") == nil)
+        let request = WebhookRequest(method: "POST", path: "/", headers: [HeaderField(name: "CONTENT-TYPE", value: "Application/X-WWW-Form-Urlencoded")], body: [])
+        #expect(request.mediaType == "application/x-www-form-urlencoded")
+        #expect(WebhookRequest(method: "POST", path: "/", headers: [], body: []).mediaType == nil)
+    }
+
     @Test func mediaTypes() {
         #expect(WebhookBody.Kind(mediaType: "application/json") == .json)
         #expect(WebhookBody.Kind(mediaType: "application/x-www-form-urlencoded") == .formURLEncoded)

@@ -20,9 +20,16 @@ public struct WebhookRequest: Sendable {
 
     /// The media type of the body, lowercased, without parameters (`application/json`).
     public var mediaType: String? {
-        guard let value = header("content-type") else { return nil }
-        let type = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces } ?? ""
-        return type.isEmpty ? nil : type.lowercased()
+        header("content-type").flatMap(Self.mediaType(of:))
+    }
+
+    /// The media type of a Content-Type value: up to the first `;`, spaces trimmed, lowercased;
+    /// nil when that is empty. Copies the type once (and lowercases only when it has capitals).
+    public static func mediaType(of contentType: String) -> String? {
+        let end = contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.endIndex
+        let type = contentType[..<end].trimmingSpaces
+        guard !type.isEmpty else { return nil }
+        return type.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? type.lowercased() : String(type)
     }
 }
 

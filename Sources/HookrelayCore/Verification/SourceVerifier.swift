@@ -61,8 +61,9 @@ public struct SourceVerifier: Sendable {
         guard let contentType = request.header("content-type") else {
             return .failure(.unsupportedMediaType("missing Content-Type"))
         }
-        guard let kind = WebhookBody.Kind(mediaType: request.mediaType) else {
-            return .failure(.unsupportedMediaType("unsupported media type \(Self.clipped(request.mediaType ?? contentType))"))
+        let mediaType = WebhookRequest.mediaType(of: contentType)
+        guard let kind = WebhookBody.Kind(mediaType: mediaType) else {
+            return .failure(.unsupportedMediaType("unsupported media type \(Self.clipped(mediaType ?? contentType))"))
         }
         return .success((kind, contentType))
     }
