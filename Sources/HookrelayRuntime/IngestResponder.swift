@@ -130,12 +130,13 @@ final class IngestResponder: HTTPResponder {
             case .success(.accepted(let count, let claimed)):
                 handOver(claimed, newDeliveries: count)
                 metrics.received(source: name, outcome: "accepted")
-                logger.info("event accepted", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)", "deliveries": "\(count)"])
+                // The values as they are (`.string`), not copies made by interpolation: this line is per event.
+                logger.info("event accepted", metadata: ["source": .string(name), "event_id": .string(event.id), "event": .string(event.type), "deliveries": .stringConvertible(count)])
                 completion(.json(200, #"{"status":"accepted","id":\#(quotedID)}"#))
             case .success(.duplicate):
                 releaseReserved()
                 metrics.received(source: name, outcome: "duplicate")
-                logger.info("event duplicate", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)"])
+                logger.info("event duplicate", metadata: ["source": .string(name), "event_id": .string(event.id), "event": .string(event.type)])
                 completion(.json(200, #"{"status":"duplicate","id":\#(quotedID)}"#))
             case .success(.noRoute):
                 metrics.received(source: name, outcome: "no_route")

@@ -128,6 +128,9 @@ struct LogfmtLogHandlerTests {
         #expect(logged, "\(output)")
         #expect(sink.requests.map(\.path) == ["/services/T1/B2/S1ackS3cret"], "delivered to the full URL")
 
+        // SPEC §7: one line per accepted event, with its id, type, source and deliveries.
+        let accepted = try #require(output.split(separator: "\n").first { $0.contains(#"msg="event accepted""#) }, "\(output)")
+        #expect(accepted.hasSuffix(#" msg="event accepted" deliveries=1 event=delivered event_id=evt-log-mask source=mailgun"#), "\(accepted)")
         let failed = try #require(output.split(separator: "\n").first { $0.contains(#"msg="delivery attempt failed""#) }, "\(output)")
         #expect(failed.contains(" destination=slack "), "\(failed)")
         #expect(failed.contains(#" url="\#(sink.url("/services/***?token=***"))""#), "\(failed)")
