@@ -139,6 +139,9 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// How many times the checkpointer thread has fsynced the database file after copying.
+    var checkpointerDatabaseSyncs: Int { checkpointer.databaseSyncCount }
+
     /// Writes waiting for their commit.
     public var writeQueueDepth: Int { writer.queueDepth }
 

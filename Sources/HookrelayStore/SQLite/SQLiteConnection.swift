@@ -75,7 +75,6 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Flushes the database file to disk (`fdatasync`); false on an error. Only from the
     /// thread that owns this connection.
-    @discardableResult
     func syncDatabaseFile() -> Bool {
         csqlite_sync_database_file(handle) == SQLITE_OK
     }

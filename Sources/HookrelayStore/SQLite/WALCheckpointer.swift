@@ -32,6 +32,8 @@ final class WALCheckpointer: @unchecked Sendable {
     private let copied = Atomic<UInt64>(0)
     /// The log's size at the writer's previous commit; a smaller one means it started over.
     private var lastPages: Int32 = 0
+    /// Database-file fsyncs this thread has made (after its copy rounds).
+    private let databaseSyncs = Atomic<Int>(0)
 
     init(path: String, threshold: Int32, limit: Int32) throws(SQLiteError) {
         connection = try SQLiteConnection(path: path)
@@ -65,6 +67,9 @@ final class WALCheckpointer: @unchecked Sendable {
             request()
         }
     }
+
+    /// How many times this thread has fsynced the database file.
+    var databaseSyncCount: Int { databaseSyncs.load(ordering: .relaxed) }
 
     func start() {
         thread = StoreThread.start("hookrelay-store-checkpointer") { [self] in run() }
@@ -107,8 +112,9 @@ final class WALCheckpointer: @unchecked Sendable {
             // writes pages into the database file but does not fsync it; the writer's tail copy
             // would then fsync everything this thread copied (megabytes) inside a commit, and every
             // sender waiting on that commit would wait for it. Flushing here leaves the tail's
-            // fsync only the tail's pages.
-            if count > 0 { connection.syncDatabaseFile() }
+            // fsync only the tail's pages. Best effort: a failed flush here is reported again by
+            // the writer's own fsync of the file, and the log is not reused before that succeeds.
+            if count > 0, connection.syncDatabaseFile() { databaseSyncs.add(1, ordering: .relaxed) }
             // Kept only if the log did not start over meanwhile.
             var current = copied.load(ordering: .acquiring)
             while current >> 32 == generation {
