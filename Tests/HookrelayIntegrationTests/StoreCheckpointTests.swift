@@ -52,12 +52,31 @@ struct StoreCheckpointTests {
             next += 1
             return Self.logRestarts(database + "-wal") > 0
         }, "the log started over instead of growing with every commit")
-        // The thread flushed what it copied itself, so the writer's tail copy fsyncs only the tail.
-        #expect(store.checkpointerDatabaseSyncs > 0)
         store.close()
         let reopened = try EventStore(directory: directory.path)
         defer { reopened.close() }
         #expect(try reopened.counts().events == next)
+    }
+
+    @Test("a copy round that stops short of the log's end is fsynced by the thread, not left to the writer")
+    func partialRoundSynced() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try EventStore(directory: directory.path, checkpointPages: (background: 64, inline: 1_000_000))
+        defer { store.close() }
+        try await Self.fill(store, events: 0..<3)  // ~33 pages: below the threshold, nothing copied yet
+        // A reader's snapshot: no checkpoint may copy frames committed after it, so the rounds
+        // the next commits set off stop short of the log's end.
+        let reader = try SQLiteConnection(path: directory.path + "/hookrelay.sqlite")
+        try reader.execute("BEGIN; SELECT count(*) FROM events;")
+        var next = 3
+        #expect(await Polling.until {
+            try? await Self.fill(store, events: next..<next + 1)
+            next += 1
+            return store.checkpointerDatabaseSyncs > 0
+        }, "the thread fsynced the database file after a partial round")
+        try reader.execute("COMMIT;")
+        #expect(try store.counts().events == next)
     }
 
     @Test("past the limit the writer checkpoints inline, so the log stays bounded without the thread")
@@ -76,12 +95,16 @@ struct StoreCheckpointTests {
         #expect(try store.counts().events == 200)
     }
 
-    @Test("the checkpointer's connection flushes the database file through SQLite's file (its xSync)")
+    @Test("syncDatabaseFile reaches the main database file (its xSync), not the WAL")
     func databaseFileSync() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let connection = try SQLiteConnection(path: directory.file("sync.sqlite"))
-        try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1); PRAGMA wal_checkpoint(PASSIVE);")
+        #expect(CountingSQLiteVFS.registered)
+        let connection = try SQLiteConnection(path: directory.file("sync.sqlite"), vfs: CountingSQLiteVFS.name)
+        // No syncs of SQLite's own (`synchronous = OFF`), so every counted one is the helper's.
+        try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        let before = CountingSQLiteVFS.mainDatabaseSyncs.load(ordering: .relaxed)
         #expect(connection.syncDatabaseFile())
+        #expect(CountingSQLiteVFS.mainDatabaseSyncs.load(ordering: .relaxed) == before + 1)
     }
 }
