@@ -21,6 +21,19 @@ struct StoreCheckpointTests {
         }
     }
 
+    /// Commits one event at a time, numbered from `next` (advanced past the last one), until
+    /// `done` holds or the polling deadline passes: the checkpointer runs only when a commit
+    /// asks it to, and how soon it gets the CPU depends on the rest of the suite.
+    static func fill(_ store: EventStore, from next: inout Int, until done: () -> Bool) async -> Bool {
+        var number = next
+        defer { next = number }
+        return await Polling.until {
+            try? await fill(store, events: number..<number + 1)
+            number += 1
+            return done()
+        }
+    }
+
     /// The WAL header's checkpoint sequence number: SQLite raises it each time the log starts
     /// over from its beginning (0 while it has only grown). Big-endian, bytes 12–15.
     static func logRestarts(_ walPath: String) -> UInt32 {
@@ -44,14 +57,11 @@ struct StoreCheckpointTests {
         try await Self.fill(store, events: 0..<200)  // ~100 pages of bodies; each commit adds ~11 pages to the log
         #expect(await Polling.until { Self.size(database) > before + 200 * 2000 / 2 }, "bodies reached the database file")
         // Once the thread has copied all but the last commit's pages, the writer copies that
-        // tail and the log starts over. How soon depends on the thread getting the CPU (under
-        // the whole suite's load it can lag the whole fill), so keep committing until it does.
+        // tail and the log starts over. Under the whole suite's load the thread can lag the
+        // whole fill, so keep committing until it does.
         var next = 200
-        #expect(await Polling.until {
-            try? await Self.fill(store, events: next..<next + 1)
-            next += 1
-            return Self.logRestarts(database + "-wal") > 0
-        }, "the log started over instead of growing with every commit")
+        #expect(await Self.fill(store, from: &next) { Self.logRestarts(database + "-wal") > 0 },
+                "the log started over instead of growing with every commit")
         store.close()
         let reopened = try EventStore(directory: directory.path)
         defer { reopened.close() }
@@ -70,11 +80,8 @@ struct StoreCheckpointTests {
         let reader = try SQLiteConnection(path: directory.path + "/hookrelay.sqlite")
         try reader.execute("BEGIN; SELECT count(*) FROM events;")
         var next = 3
-        #expect(await Polling.until {
-            try? await Self.fill(store, events: next..<next + 1)
-            next += 1
-            return store.checkpointerDatabaseSyncs > 0
-        }, "the thread fsynced the database file after a partial round")
+        #expect(await Self.fill(store, from: &next) { store.checkpointerDatabaseSyncs > 0 },
+                "the thread fsynced the database file after a partial round")
         try reader.execute("COMMIT;")
         #expect(try store.counts().events == next)
     }
