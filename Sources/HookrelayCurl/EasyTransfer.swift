@@ -70,17 +70,21 @@ final class EasyTransfer {
         // Over TLS, wait for a connection that may turn out to multiplex (HTTP/2) rather than open
         // another. Never for plain http (always HTTP/1.1): there a hung first request would hold
         // back every other attempt to the destination.
-        if request.url.utf8.starts(with: "https:".utf8) || request.url.utf8.starts(with: "HTTPS:".utf8) {
+        let overTLS = request.url.utf8.starts(with: "https:".utf8) || request.url.utf8.starts(with: "HTTPS:".utf8)
+        if overTLS {
             check(hr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
+        } else {
+            // libcurl 7.88 allocates its receive buffer (BUFFERSIZE + 1 bytes) for each transfer
+            // and frees it when the transfer is done. At the default 16 KiB that is a large-bin
+            // malloc/free per attempt, with consolidation of the fast bins; at its minimum, 1 KiB,
+            // it comes from the thread's cache (docs/PERFORMANCE.md, change 17). A long answer is
+            // only read in more pieces. Plain http only: over TLS the answer may come as HTTP/2,
+            // whose DATA frames libcurl 7.88 passes through this buffer, pausing the stream when
+            // a frame does not fit; that path keeps the default.
+            check(hr_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 1024))
         }
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
-        // libcurl allocates its receive buffer (BUFFERSIZE + 1 bytes) for each transfer and frees
-        // it when the transfer is done. At the default 16 KiB that is a large-bin malloc/free per
-        // attempt, with consolidation of the fast bins; at its minimum, 1 KiB, it comes from the
-        // thread's cache. Answers are short, and a long one is only read in more pieces
-        // (docs/PERFORMANCE.md, seventh round).
-        check(hr_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 1024))
         check(hr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs))
         check(hr_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, Self.maxConnectTimeoutMilliseconds)))
         check(hr_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)))
