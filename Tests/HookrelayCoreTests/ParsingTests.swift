@@ -103,7 +103,11 @@ func parsingMultipartBody(boundary: String, fields: [(String, String)], file: (n
         #expect(WebhookRequest.mediaType(of: "application/json") == "application/json")
         #expect(WebhookRequest.mediaType(of: "Application/JSON; charset=UTF-8") == "application/json")
         #expect(WebhookRequest.mediaType(of: "  multipart/form-data ;boundary=AbC") == "multipart/form-data")
+        #expect(WebhookRequest.mediaType(of: "application/JSON") == "application/json")
         #expect(WebhookRequest.mediaType(of: "text/plain;") == "text/plain")
+        // Nothing before the first `;` is no media type (as `HeaderParameters` reads it), not the
+        // first parameter taken for one.
+        #expect(WebhookRequest.mediaType(of: ";application/json") == nil)
         #expect(WebhookRequest.mediaType(of: " ; charset=utf-8") == nil)
         #expect(WebhookRequest.mediaType(of: "") == nil)
         let request = WebhookRequest(method: "POST", path: "/", headers: [HeaderField(name: "CONTENT-TYPE", value: "Application/X-WWW-Form-Urlencoded")], body: [])
