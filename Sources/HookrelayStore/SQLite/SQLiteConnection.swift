@@ -66,12 +66,12 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// A PASSIVE checkpoint: copies what it can of the WAL into the database without waiting
-    /// for the writer. Returns the log's size and how many of its frames are copied now, both
-    /// in frames (zeros on an error: best effort, the next checkpoint tries again).
-    func checkpoint() -> (log: Int32, copied: Int32) {
+    /// for the writer. Returns how many frames of the log are copied now (0 on an error: best
+    /// effort, the next checkpoint tries again).
+    func checkpoint() -> Int32 {
         var log: Int32 = 0, copied: Int32 = 0
-        guard sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK else { return (0, 0) }
-        return (max(0, log), max(0, copied))
+        guard sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK else { return 0 }
+        return max(0, copied)
     }
 
     /// Flushes the database file to disk (`fdatasync`); false on an error. Only from the

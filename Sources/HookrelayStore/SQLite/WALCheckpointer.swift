@@ -108,16 +108,18 @@ final class WALCheckpointer: @unchecked Sendable {
             condition.unlock()
             let before = copied.load(ordering: .acquiring)
             let generation = before >> 32
-            let (log, count) = connection.checkpoint()
+            let count = connection.checkpoint()
             // A PASSIVE checkpoint that stops short of the log's end (the writer keeps appending)
             // writes pages into the database file but does not fsync it; the writer's tail copy
             // would then fsync everything this thread copied (megabytes) inside a commit, and every
             // sender waiting on that commit would wait for it. Flushing here leaves the tail's
-            // fsync only the tail's pages. Only after a round that copied frames and stopped
-            // short: one that reached the end was fsynced by SQLite. Best effort: a failed flush
-            // is reported again by the writer's own fsync of the file (its own descriptor), and
-            // the log is not reused before that succeeds.
-            if count > Int32(truncatingIfNeeded: before & 0xFFFF_FFFF) && count < log, connection.syncDatabaseFile() {
+            // fsync only the tail's pages. Only after a round that copied frames. Whether SQLite
+            // fsynced the round itself (it does when no frame was appended meanwhile) cannot be
+            // told from its answer: the log size it reports is this connection's snapshot, equal
+            // to the count even when the writer has appended since. Best effort: a failed flush is
+            // reported again by the writer's own fsync of the file (its own descriptor), and the
+            // log is not reused before that succeeds.
+            if count > Int32(truncatingIfNeeded: before & 0xFFFF_FFFF), connection.syncDatabaseFile() {
                 databaseSyncs.add(1, ordering: .relaxed)
             }
             // Kept only if the log did not start over meanwhile.
