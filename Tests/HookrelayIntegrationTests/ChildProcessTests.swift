@@ -11,12 +11,13 @@ struct ChildProcessTests {
         let inheritable = open("/dev/null", O_RDONLY)
         #expect(inheritable > 2)
         defer { close(inheritable) }
-        let child = try ChildProcess(executable: "/bin/sleep", arguments: ["5"])
+        let child = try ChildProcess(executable: "/bin/sleep", arguments: ["60"])
         // Its descriptors are read from here once it runs sleep (after exec). The dynamic loader
         // opens each library briefly (as descriptor 3), so the set is read until it has only
-        // 0, 1 and 2 or 2 s have passed: an inherited descriptor would stay for good.
+        // 0, 1 and 2 or the polling deadline passes: an inherited descriptor would stay for good.
+        // (The deadline is the default one: under the whole suite the exec itself can be slow.)
         var descriptors: Set<String> = []
-        await Polling.until(timeout: .seconds(2), interval: .milliseconds(10)) {
+        await Polling.until(interval: .milliseconds(10)) {
             let command = (try? String(contentsOfFile: "/proc/\(child.processIdentifier)/comm", encoding: .utf8)) ?? ""
             guard command.hasPrefix("sleep") else { return false }
             descriptors = Set((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.processIdentifier)/fd")) ?? [])

@@ -44,13 +44,19 @@ final class PartnerConsumer: Sendable {
     /// Starts `script` (a file in the fixtures folder) with `environment` plus `EVENTS_FILE`, and
     /// waits until it prints the port it listens on.
     init(script: String, environment: [String: String]) async throws {
-        directory = try TemporaryDirectory(prefix: "hookrelay-partner")
+        let directory = try TemporaryDirectory(prefix: "hookrelay-partner")
+        self.directory = directory
         eventsFile = directory.file("events.jsonl")
-        process = try ChildProcess(
-            executable: "/usr/bin/env", arguments: [Self.python, "-u", (Self.fixtures as NSString).appendingPathComponent(script)],
-            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(["EVENTS_FILE": eventsFile]) { $1 },
-            stdin: .pipe
-        )
+        do {
+            process = try ChildProcess(
+                executable: "/usr/bin/env", arguments: [Self.python, "-u", (Self.fixtures as NSString).appendingPathComponent(script)],
+                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(["EVENTS_FILE": eventsFile]) { $1 },
+                stdin: .pipe
+            )
+        } catch {
+            directory.remove()
+            throw error
+        }
 
         var found: Int?
         let process = self.process
@@ -60,6 +66,7 @@ final class PartnerConsumer: Sendable {
         }
         guard let found else {
             process.signal(SIGKILL)
+            directory.remove()
             throw PartnerConsumerError.notListening(script, process.outputText)
         }
         port = found
