@@ -32,15 +32,11 @@ public struct LogfmtLogHandler: LogHandler {
         line.append(contentsOf: event.level.rawValue.utf8)
         line.append(contentsOf: " msg=".utf8)
         Self.appendValue(event.message.description, to: &line)
-        // The usual call has only its own metadata: use it as it is, without a merged copy.
-        var merged: Logger.Metadata
-        if metadata.isEmpty && metadataProvider == nil, let extra = event.metadata {
-            merged = extra
-        } else {
-            merged = metadata
-            if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-            if let extra = event.metadata { merged.merge(extra) { $1 } }
-        }
+        // The call's values win over the provider's, which win over the logger's own. Starting
+        // from the call's metadata makes no copy in the usual case, where there is nothing else.
+        var merged = event.metadata ?? [:]
+        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { call, _ in call } }
+        if !metadata.isEmpty { merged.merge(metadata) { earlier, _ in earlier } }
         if let error = event.error { merged["error"] = "\(error)" }
         for key in merged.keys.sorted() {
             line.append(UInt8(ascii: " "))

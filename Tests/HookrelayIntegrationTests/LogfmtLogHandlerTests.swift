@@ -9,11 +9,14 @@ import Testing
 /// The relay's log lines: one logfmt line per call, values quoted only when needed.
 @Suite("Logfmt log lines")
 struct LogfmtLogHandlerTests {
-    /// Logs through a handler writing to a pipe; returns what came out.
-    static func capture(_ body: (Logger) -> Void) throws -> String {
+    /// Logs through a handler writing to a pipe (with `provider` as its metadata provider);
+    /// returns what came out.
+    static func capture(provider: Logger.MetadataProvider? = nil, _ body: (Logger) -> Void) throws -> String {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
-        let logger = Logger(label: "t") { label in LogfmtLogHandler(label: label, level: .info, fileDescriptor: fds[1]) }
+        var handler = LogfmtLogHandler(label: "t", level: .info, fileDescriptor: fds[1])
+        handler.metadataProvider = provider
+        let logger = Logger(label: "t") { _ in handler }
         body(logger)
         close(fds[1])
         let data = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile()
@@ -54,18 +57,14 @@ struct LogfmtLogHandlerTests {
         #expect(lines.first?.hasSuffix(#"msg="with call metadata" component=ingest source=mailgun"#) == true, "\(lines)")
         #expect(lines.last?.hasSuffix(#"msg=without component=ingest source=old"#) == true, "\(lines)")
 
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        let provider = Logger.MetadataProvider { ["request": "r1"] }
-        var handler = LogfmtLogHandler(label: "t", level: .info, fileDescriptor: fds[1])
-        handler.metadataProvider = provider
-        let logger = Logger(label: "t") { _ in handler }
-        logger.info("provided", metadata: ["request": "r2", "event_id": "e1"])
-        logger.info("both", metadata: ["event_id": "e2"])
-        logger.info("provided only")
-        close(fds[1])
-        let provided = String(decoding: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").map(String.init)
+        // The provider's value wins over the logger's own, the call's over both.
+        let provided = try Self.capture(provider: Logger.MetadataProvider { ["request": "r1"] }) { base in
+            var logger = base
+            logger[metadataKey: "request"] = "own"
+            logger.info("provided", metadata: ["request": "r2", "event_id": "e1"])
+            logger.info("both", metadata: ["event_id": "e2"])
+            logger.info("provided only")
+        }.split(separator: "\n").map(String.init)
         #expect(provided.count == 3)
         #expect(provided.first?.hasSuffix("msg=provided event_id=e1 request=r2") == true, "\(provided)")
         #expect(provided.dropFirst().first?.hasSuffix("msg=both event_id=e2 request=r1") == true, "\(provided)")
