@@ -70,8 +70,7 @@ final class EasyTransfer {
         // Over TLS, wait for a connection that may turn out to multiplex (HTTP/2) rather than open
         // another. Never for plain http (always HTTP/1.1): there a hung first request would hold
         // back every other attempt to the destination.
-        let overTLS = request.url.utf8.starts(with: "https:".utf8) || request.url.utf8.starts(with: "HTTPS:".utf8)
-        if overTLS {
+        if Self.usesTLS(request.url) {
             check(hr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
         } else {
             // libcurl 7.88 allocates its receive buffer (BUFFERSIZE + 1 bytes) for each transfer
@@ -162,6 +161,14 @@ final class EasyTransfer {
     private func freeHeaders() {
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
+    }
+
+    /// Whether `url` is https (the scheme in any case, as the config accepts it).
+    static func usesTLS(_ url: String) -> Bool {
+        let scheme = url.utf8.prefix(6)
+        return scheme.count == 6 && zip(scheme, "https:".utf8).allSatisfy { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) == expected
+        }
     }
 
     /// `Name: value` (or `Name;`, curl's spelling for an empty value); nil when the name is empty or
