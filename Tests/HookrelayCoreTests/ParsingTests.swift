@@ -104,6 +104,8 @@ func parsingMultipartBody(boundary: String, fields: [(String, String)], file: (n
         #expect(WebhookRequest.mediaType(of: "Application/JSON; charset=UTF-8") == "application/json")
         #expect(WebhookRequest.mediaType(of: "  multipart/form-data ;boundary=AbC") == "multipart/form-data")
         #expect(WebhookRequest.mediaType(of: "application/JSON") == "application/json")
+        #expect(WebhookRequest.mediaType(of: "\tapplication/json\t; charset=utf-8") == "application/json")
+        #expect(HeaderParameters(parsing: "\tMultipart/Form-Data \t; boundary=b").value == "multipart/form-data")
         #expect(WebhookRequest.mediaType(of: "text/plain;") == "text/plain")
         // Nothing before the first `;` is no media type (as `HeaderParameters` reads it), not the
         // first parameter taken for one.

@@ -23,11 +23,11 @@ public struct WebhookRequest: Sendable {
         header("content-type").flatMap(Self.mediaType(of:))
     }
 
-    /// The media type of a Content-Type value: up to the first `;`, spaces trimmed, lowercased;
-    /// nil when that is empty. Copies the type once (and lowercases only when it has capitals).
+    /// The media type of a Content-Type value: up to the first `;`, spaces and tabs trimmed,
+    /// lowercased (as `HeaderParameters` reads it); nil when that is empty. Copies the type once
+    /// (and lowercases only when it has capitals).
     public static func mediaType(of contentType: String) -> String? {
-        let end = contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.endIndex
-        let type = contentType[..<end].trimmingSpaces
+        let type = HeaderParameters.leadingValue(of: contentType)
         guard !type.isEmpty else { return nil }
         return type.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? type.lowercased() : String(type)
     }

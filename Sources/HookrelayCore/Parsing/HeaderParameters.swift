@@ -14,6 +14,18 @@ struct HeaderParameters: Sendable, Equatable {
         a.value == b.value && a.parameters.elementsEqual(b.parameters) { $0.name == $1.name && $0.value == $1.value }
     }
 
+    /// The text before the first `;`, without the spaces and tabs around it (`value`, before
+    /// lowercasing; also `WebhookRequest.mediaType(of:)`).
+    static func leadingValue(of text: String) -> Substring {
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        while start < end, isBlank(utf8[start]) { start = utf8.index(after: start) }
+        while start < end, isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return text[start..<end]
+    }
+
     /// Parses leniently: a parameter without `=` gets an empty value; an unterminated quote runs to the end.
     init(parsing text: String) {
         let bytes = Array(text.utf8)
@@ -29,9 +41,8 @@ struct HeaderParameters: Sendable, Equatable {
         }
 
         let semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\"")
-        let valueStart = i
+        value = Self.leadingValue(of: text).lowercased()
         while i < n, bytes[i] != semicolon { i += 1 }
-        value = trimmed(valueStart, i).lowercased()
         parameters = []
 
         while i < n {
