@@ -13,8 +13,8 @@ import Logging
 ///
 /// `@unchecked Sendable`: all mutable state is guarded by `condition`.
 final class DeliveryScheduler: @unchecked Sendable {
-    /// How a destination's attempts are made; fixed at start. A class, so copying a `Lane`
-    /// (every reserve, claim and hand-over) copies one reference, not the whole config.
+    /// How a destination's attempts are made; fixed at start, read without the lock. A class,
+    /// so handing it to `send` passes one reference, not the whole config.
     private final class Rules: Sendable {
         let destination: DestinationConfig
         let builder: DeliveryRequestBuilder
@@ -27,8 +27,9 @@ final class DeliveryScheduler: @unchecked Sendable {
         }
     }
 
+    /// A destination's slots and rate tokens (under `condition`).
     private struct Lane {
-        let rules: Rules
+        let maxInFlight: Int
         var limiter: RateLimiter
         /// Attempts on the wire (bounded by `max_in_flight`).
         var inFlight = 0
@@ -43,6 +44,7 @@ final class DeliveryScheduler: @unchecked Sendable {
     private let config: RelayConfig
     private let pollInterval: Duration
     private let condition = NSCondition()
+    private let rules: [String: Rules]
     private var lanes: [String: Lane] = [:]
     private var order: [String] = []
     private var woken = false
@@ -62,10 +64,13 @@ final class DeliveryScheduler: @unchecked Sendable {
         self.logger = logger
         self.pollInterval = pollInterval
         let now = Self.nowMillis()
+        var rules: [String: Rules] = [:]
         for destination in config.destinations {
-            lanes[destination.name] = Lane(rules: Rules(destination: destination), limiter: RateLimiter(rate: destination.rate, now: now))
+            rules[destination.name] = Rules(destination: destination)
+            lanes[destination.name] = Lane(maxInFlight: destination.maxInFlight, limiter: RateLimiter(rate: destination.rate, now: now))
             order.append(destination.name)
         }
+        self.rules = rules
     }
 
     func start() {
@@ -91,7 +96,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         let now = Self.nowMillis()
         condition.lock()
         defer { condition.unlock() }
-        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.rules.destination.maxInFlight,
+        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.maxInFlight,
               lane.limiter.available(wanted: 1, now: now) == 1 else { return false }
         lane.inFlight += 1
         lane.limiter.take(1, now: now)
@@ -121,11 +126,8 @@ final class DeliveryScheduler: @unchecked Sendable {
 
     /// Starts the first attempt of a delivery stored claimed, on a slot taken by `reserve`.
     func dispatch(_ delivery: ClaimedDelivery) {
-        condition.lock()
-        let lane = lanes[delivery.destination]
-        condition.unlock()
-        guard let lane else { return }
-        send(delivery, lane: lane, now: Self.nowMillis())
+        guard let rules = rules[delivery.destination] else { return }
+        send(delivery, rules: rules, now: Self.nowMillis())
     }
 
     /// Attempts on the wire.
@@ -190,12 +192,13 @@ final class DeliveryScheduler: @unchecked Sendable {
     /// Slots and rate tokens are taken before the claim (under the lock, so ingest's
     /// `reserve` cannot take the same ones) and what the claim did not use is given back.
     private func dispatchDue(destination name: String, now: Int64) -> Int64 {
+        guard let destinationRules = rules[name] else { return Int64.max }
         condition.lock()
         guard var lane = lanes[name] else {
             condition.unlock()
             return Int64.max
         }
-        let free = lane.rules.destination.maxInFlight - lane.inFlight
+        let free = lane.maxInFlight - lane.inFlight
         let allowed = lane.limiter.available(wanted: max(0, free), now: now)
         let nextToken = lane.limiter.nextAvailable(now: now)
         if allowed > 0 {
@@ -220,7 +223,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         giveBack(name, slots: allowed - claimed.count, wake: false)
         if claimed.isEmpty { return now + pollInterval.milliseconds }
         for delivery in claimed {
-            send(delivery, lane: lane, now: now)
+            send(delivery, rules: destinationRules, now: now)
         }
         // A full batch means more may be due right away.
         return claimed.count == allowed ? now : now + pollInterval.milliseconds
@@ -245,8 +248,8 @@ final class DeliveryScheduler: @unchecked Sendable {
         }
     }
 
-    private func send(_ delivery: ClaimedDelivery, lane: Lane, now: Int64) {
-        var machine = DeliveryStateMachine(policy: lane.rules.policy, attempts: delivery.attempts, dueAt: now)
+    private func send(_ delivery: ClaimedDelivery, rules: Rules, now: Int64) {
+        var machine = DeliveryStateMachine(policy: rules.policy, attempts: delivery.attempts, dueAt: now)
         guard case .send(let attempt) = machine.start(now: now) else {
             strand(delivery.id)
             attemptEnded(delivery.destination)
@@ -255,7 +258,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         }
         let request: OutboundRequest
         do {
-            request = try lane.rules.builder.request(
+            request = try rules.builder.request(
                 url: delivery.url, eventID: delivery.eventID, attempt: attempt, body: delivery.body,
                 contentType: delivery.contentType, now: now / 1000
             )
