@@ -139,7 +139,9 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// How many times the checkpointer thread has fsynced the database file after copying.
+    /// How many copy rounds the checkpointer thread has run, and how many times it fsynced the
+    /// database file after one.
+    var checkpointerRounds: Int { checkpointer.roundCount }
     var checkpointerDatabaseSyncs: Int { checkpointer.databaseSyncCount }
 
     /// Writes waiting for their commit.

@@ -68,7 +68,7 @@ struct StoreCheckpointTests {
         #expect(try reopened.counts().events == next)
     }
 
-    @Test("a copy round that stops short of the log's end is fsynced by the thread, not left to the writer")
+    @Test("a copy round is fsynced by the thread, not left to the writer; one that copied nothing is not")
     func partialRoundSynced() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -82,7 +82,13 @@ struct StoreCheckpointTests {
         var next = 3
         #expect(await Self.fill(store, from: &next) { store.checkpointerDatabaseSyncs > 0 },
                 "the thread fsynced the database file after a partial round")
+        // While the snapshot stays, later rounds find nothing more they may copy: no fsync.
+        let syncs = store.checkpointerDatabaseSyncs, rounds = store.checkpointerRounds
+        #expect(await Self.fill(store, from: &next) { store.checkpointerRounds >= rounds + 3 }, "more rounds ran")
+        #expect(store.checkpointerDatabaseSyncs == syncs, "a round that copied nothing new fsynced the file")
+        // Once the reader is done, the next rounds copy again, and flush again.
         try reader.execute("COMMIT;")
+        #expect(await Self.fill(store, from: &next) { store.checkpointerDatabaseSyncs > syncs }, "a round after the snapshot fsynced")
         #expect(try store.counts().events == next)
     }
 

@@ -32,7 +32,8 @@ final class WALCheckpointer: @unchecked Sendable {
     private let copied = Atomic<UInt64>(0)
     /// The log's size at the writer's previous commit; a smaller one means it started over.
     private var lastPages: Int32 = 0
-    /// Database-file fsyncs this thread has made (after its copy rounds).
+    /// Copy rounds this thread has run, and the database-file fsyncs it made after them.
+    private let rounds = Atomic<Int>(0)
     private let databaseSyncs = Atomic<Int>(0)
 
     init(path: String, threshold: Int32, limit: Int32) throws(SQLiteError) {
@@ -68,7 +69,8 @@ final class WALCheckpointer: @unchecked Sendable {
         }
     }
 
-    /// How many times this thread has fsynced the database file.
+    /// How many copy rounds this thread has run, and how many times it fsynced the database file.
+    var roundCount: Int { rounds.load(ordering: .relaxed) }
     var databaseSyncCount: Int { databaseSyncs.load(ordering: .relaxed) }
 
     func start() {
@@ -109,6 +111,7 @@ final class WALCheckpointer: @unchecked Sendable {
             let before = copied.load(ordering: .acquiring)
             let generation = before >> 32
             let count = connection.checkpoint()
+            rounds.add(1, ordering: .relaxed)
             // A PASSIVE checkpoint that stops short of the log's end (the writer keeps appending)
             // writes pages into the database file but does not fsync it; the writer's tail copy
             // would then fsync everything this thread copied (megabytes) inside a commit, and every
