@@ -296,6 +296,16 @@ def summarise(results):
         a, h = rows["anchor"], rows["hookrelay"]
         print(f"\n  accepted/s ratio hookrelay/anchor: {h['accepted_per_s'] / a['accepted_per_s']:.2f}  (target ≥ 0.70)")
         print(f"  p99 ratio hookrelay/anchor:        {h['p99_ms'] / a['p99_ms']:.2f}  (target ≤ 2.00)")
+        # Each anchor run with the hookrelay run after it: the spread a single pair can show.
+        anchors = [r for r in results if r["kind"] == "anchor"]
+        relays = [r for r in results if r["kind"] == "hookrelay"]
+        for key, label, target, worse in (("accepted_per_s", "accepted/s", 0.70, lambda x: x < 0.70),
+                                          ("p99_ms", "p99", 2.00, lambda x: x > 2.00)):
+            ratios = [r[key] / x[key] for x, r in zip(anchors, relays) if x[key]]
+            if ratios:
+                misses = sum(1 for x in ratios if worse(x))
+                print(f"  {label} pair ratios: {' '.join(f'{x:.2f}' for x in ratios)}"
+                      f"  (median {statistics.median(ratios):.2f}; {misses} of {len(ratios)} past {target:.2f})")
     return rows
 
 
