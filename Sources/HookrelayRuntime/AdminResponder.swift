@@ -281,8 +281,14 @@ enum AdminReplayRequest {
                     return .failure(AdminProblem("since: expected a duration (\"24h\"), an RFC 3339 time or Unix seconds, got \"\(text)\""))
                 }
                 since = millis
-            case let number as NSNumber where number.doubleValue >= 0:
-                since = Int64(number.doubleValue * 1000)
+            case let number as NSNumber where !Self.isBoolean(number):
+                // Unix seconds, in the range the string form takes (up to 12 digits): a larger or
+                // negative number is refused, never converted (`Int64(_:)` traps past its range).
+                let seconds = number.doubleValue
+                guard seconds.isFinite, seconds >= 0, seconds < 1e12 else {
+                    return .failure(AdminProblem("since: Unix seconds must be from 0 to 999999999999, got \(number)"))
+                }
+                since = Int64(seconds * 1000)
             default:
                 return .failure(AdminProblem("since must be a string (\"24h\", an RFC 3339 time) or Unix seconds"))
             }
@@ -290,6 +296,11 @@ enum AdminReplayRequest {
         case (nil, nil):
             return .failure(AdminProblem("event_id or destination is required: \(usage)"))
         }
+    }
+
+    /// JSON `true` and `false` come out of `JSONSerialization` as numbers too (objCType `c`).
+    private static func isBoolean(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
     }
 
     static func describe(_ selection: ReplaySelection) -> String {

@@ -213,12 +213,18 @@ struct AdminAPITests {
                 #"{"destination":"crm"}"#, #"{"destination":"crm","state":"pending"}"#,
                 #"{"destination":"nobody","state":"dead"}"#, #"{"destination":"crm","state":"dead","since":"later"}"#,
                 #"{"event_id":"x","state":"dead"}"#, #"{"event":"x"}"#,
+                // Unix seconds out of range or not a number: refused, not converted (1e16 s in ms
+                // is past Int64, which used to stop the process).
+                #"{"destination":"crm","state":"dead","since":1e16}"#, #"{"destination":"crm","state":"dead","since":1e300}"#,
+                #"{"destination":"crm","state":"dead","since":-5}"#, #"{"destination":"crm","state":"dead","since":true}"#,
             ]
             for body in bodies {
                 let response = try await relay.post("/admin/api/replay", json: body)
                 #expect(response.status == 400, "\(body): \(response.status) \(response.text)")
                 #expect(response.json["status"] as? String == "error")
             }
+            let numeric = try await relay.post("/admin/api/replay", json: #"{"destination":"crm","state":"dead","since":1714564800}"#)
+            #expect(numeric.status == 200, "Unix seconds as a number: \(numeric.text)")
             let get = try await relay.get("/admin/api/replay")
             #expect(get.status == 405)
             #expect(get.header("allow") == "POST")
