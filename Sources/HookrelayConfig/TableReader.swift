@@ -181,6 +181,9 @@ struct TableReader {
         return try Self.duration(value, at: location.key(key), positive: positive, context: context)
     }
 
+    /// The longest duration a config takes (ten years).
+    static let longestDuration: Duration = .seconds(3650 * 86_400)
+
     static func duration(_ value: any TOMLValueConvertible, at location: ConfigLocation, positive: Bool,
                          context: LoadContext) throws(ConfigError) -> Duration {
         guard let raw = value.string else {
@@ -194,6 +197,10 @@ struct TableReader {
         }
         if positive, duration <= .zero {
             throw context.error(.invalidValue, location, "duration must be more than zero, not \"\(text)\"")
+        }
+        // Times are added to the clock and timers count nanoseconds: a longer one would overflow there.
+        if duration > Self.longestDuration {
+            throw context.error(.invalidValue, location, "duration \"\(text)\" is longer than the longest allowed, \"3650d\"")
         }
         return duration
     }

@@ -94,6 +94,11 @@ let invalidCases: [InvalidCase] = [
                 keyPath: "destination[1].timeout", reason: "invalid duration \"10x\"", lineMarker: "timeout", kind: "invalidValue"),
     InvalidCase(name: "bad retry element", text: edit(crmURL, crmURL + "\nretry = [\"10m\", \"10m\", \"5 minutes\"]"),
                 keyPath: "destination[1].retry[3]", reason: "invalid duration \"5 minutes\"", lineMarker: "retry", kind: "invalidValue"),
+    // Fits in milliseconds, but added to the clock on the first failed attempt it would overflow.
+    InvalidCase(name: "retry longer than ten years", text: edit(crmURL, crmURL + "\nretry = [\"1m\", \"106751991167d\"]"),
+                keyPath: "destination[1].retry[2]", reason: "longer than the longest allowed, \"3650d\"", lineMarker: "retry", kind: "invalidValue"),
+    InvalidCase(name: "idle timeout longer than ten years", text: "[server]\nidle_timeout = \"3651d\"\n" + baseConfig,
+                keyPath: "server.idle_timeout", reason: "longer than the longest allowed", lineMarker: "idle_timeout", kind: "invalidValue"),
     InvalidCase(name: "bad duration in defaults", text: "[defaults]\ntimeout = \"-1s\"\n" + baseConfig,
                 keyPath: "defaults.timeout", reason: "invalid duration", lineMarker: "timeout", kind: "invalidValue"),
     InvalidCase(name: "zero dedup window", text: "dedup_window = \"0s\"\n" + baseConfig,
