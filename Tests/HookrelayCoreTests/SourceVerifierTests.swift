@@ -91,6 +91,16 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         #expect(refusal(mailgun.receive(request("application/json", noData), now: 1_701_388_800))?.status == 400)
     }
 
+    /// An id that could not go into a delivery's X-Hookrelay-Event-Id header is refused, not accepted.
+    @Test func idWithAControlCharacterIsMalformed() {
+        for id in [#"a\nb"#, #"a\r\nX-Injected: 1"#, #"tab\there"#, #"nul\u0000"#, #"del\u007f"#] {
+            let event = mailgunEvent(eventData: #"{"id":"\#(id)","event":"delivered"}"#)
+            #expect(refusal(mailgun.receive(request("application/json", event), now: 1_701_388_800)) == .malformed("event id has a control character"), "\(id)")
+        }
+        let plain = mailgunEvent(eventData: #"{"id":"a b/é","event":"delivered"}"#)
+        #expect((try? mailgun.receive(request("application/json", plain), now: 1_701_388_800).get())?.id == "a b/é")
+    }
+
     @Test func legacyURLEncodedWithMessageHeaders() throws {
         // Built with Python's urllib.parse.urlencode; message-headers is a JSON string. Signature:
         // python3 -c 'import hmac,hashlib;print(hmac.new(b"key-3ax6xnjp29jd6fds4gc373sgvjxteol0",b"1420591452"+b"e40542a95b5a6989b5e226cc0e9bb2f120478af8ee594f884c",hashlib.sha256).hexdigest())'

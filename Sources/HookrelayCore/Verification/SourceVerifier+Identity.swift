@@ -3,6 +3,14 @@ import COpenSSL
 /// Step d of `SourceVerifier`: the event's id, type, aliases and sending domain.
 extension SourceVerifier {
     func identify(_ request: WebhookRequest, body: WebhookBody, contentType: String, token: String?) -> Result<ReceivedEvent, IngestRefusal> {
+        identifyEvent(request, body: body, contentType: contentType, token: token).flatMap { event in
+            // The id travels in every delivery's X-Hookrelay-Event-Id header, where a line break
+            // cannot go: such an event could never be delivered, so it is refused (400), never accepted.
+            event.id.utf8.contains { $0 < 0x20 || $0 == 0x7f } ? .failure(.malformed("event id has a control character")) : .success(event)
+        }
+    }
+
+    private func identifyEvent(_ request: WebhookRequest, body: WebhookBody, contentType: String, token: String?) -> Result<ReceivedEvent, IngestRefusal> {
         switch (source.scheme, body) {
         case (.mailgun, .json(let object)):
             return identifyMailgun(object, contentType: contentType, token: token)
