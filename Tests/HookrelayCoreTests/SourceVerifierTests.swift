@@ -220,6 +220,13 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         #expect(refusal(verifier.receive(request("application/json", body, headers: Array(headers.prefix(2))), now: 0))?.shortName == "unsigned")
         let missingEvent = [headers[0], headers[2]]
         #expect(refusal(verifier.receive(request("application/json", body, headers: missingEvent), now: 0)) == .malformed("missing event type (header:X-GitHub-Event)"))
+        // Signed in headers: the signature is checked before the body is read, so an unsigned or
+        // wrongly signed request is 401 whatever its body; a signed one with a bad body is 400.
+        let badBody = bytes("{bad")
+        #expect(refusal(verifier.receive(request("application/json", badBody, headers: Array(headers.prefix(2))), now: 0))?.shortName == "unsigned")
+        #expect(refusal(verifier.receive(request("application/json", badBody, headers: headers), now: 0))?.shortName == "badSignature")
+        let signedBadBody = [headers[0], headers[1], ("X-Hub-Signature-256", GitHubSignature.sign(key: bytes("gh-secret"), body: badBody))]
+        #expect(refusal(verifier.receive(request("application/json", badBody, headers: signedBadBody), now: 0))?.status == 400)
     }
 
     @Test func stripeDefaultsAndFreshness() throws {

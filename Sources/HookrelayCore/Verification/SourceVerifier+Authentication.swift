@@ -1,9 +1,12 @@
 /// Step c of `SourceVerifier`: the signature of each scheme, then freshness.
 extension SourceVerifier {
     /// Checks the request's signature and timestamp; on success gives the Mailgun token (nil for other schemes).
-    func authenticate(_ request: WebhookRequest, body: WebhookBody, now: Int64) -> Result<String?, IngestRefusal> {
+    /// `body` is the parsed body for Mailgun (its signature is in it); the other schemes read
+    /// headers and the raw body only, and are called with nil, before the body is parsed.
+    func authenticate(_ request: WebhookRequest, body: WebhookBody?, now: Int64) -> Result<String?, IngestRefusal> {
         switch source.scheme {
         case .mailgun:
+            guard let body else { return .failure(.malformed("body not read")) }
             return authenticateMailgun(body, now: now)
         case .standardWebhooks:
             guard let id = request.header("webhook-id"), let timestamp = request.header("webhook-timestamp"),

@@ -1,5 +1,6 @@
 /// Turns one inbound request on a source into a `ReceivedEvent` or the refusal to answer:
-/// media type (415), body (400), signature and freshness (401), then event identity (400).
+/// media type (415), signature and freshness (401), body (400), then event identity (400).
+/// Mailgun's signature is inside the body, so for it the body is read (400) before the signature.
 //
 // Decisions beyond SPEC §2:
 // - A timestamp that is not 1–18 ASCII digits is refused as `badSignature` (401), before any MAC.
@@ -75,16 +76,24 @@ public struct SourceVerifier: Sendable {
         case .success(let found): (kind, contentType) = found
         case .failure(let refusal): return .failure(refusal)
         }
+        // Signatures in headers cover the raw body: checked before the body is read, so a request
+        // that is not the sender's is 401 whatever its body holds. Mailgun's is inside the body.
+        let signedInBody = source.scheme == .mailgun
+        if !signedInBody, case .failure(let refusal) = authenticate(request, body: nil, now: now) {
+            return .failure(refusal)
+        }
         let body: WebhookBody
         do {
             body = try WebhookBody.parse(request.body, kind: kind, contentType: contentType)
         } catch {
             return .failure(.malformed(error.reason))
         }
-        let token: String?
-        switch authenticate(request, body: body, now: now) {
-        case .success(let value): token = value
-        case .failure(let refusal): return .failure(refusal)
+        var token: String?
+        if signedInBody {
+            switch authenticate(request, body: body, now: now) {
+            case .success(let value): token = value
+            case .failure(let refusal): return .failure(refusal)
+            }
         }
         return identify(request, body: body, contentType: contentType, token: token)
     }
