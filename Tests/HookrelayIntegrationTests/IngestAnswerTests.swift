@@ -90,6 +90,56 @@ struct IngestAnswerTests {
         }
     }
 
+    @Test("the same token and id with the event changed to reach another route: 200 duplicate, nothing forwarded")
+    func sameTokenChangedContent() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let relay = try await RelayHarness(configText: { dataDirectory in
+            ProcessSupport.config(
+                dataDirectory: dataDirectory,
+                body: DeliveryTests.destination("crm", "http://127.0.0.1:9/crm") + DeliveryTests.destination("alerts", "http://127.0.0.1:9/alerts")
+                    + DeliveryTests.route(["crm"], events: #"["delivered"]"#) + DeliveryTests.route(["alerts"], events: #"["failed"]"#),
+                key: RelayHarness.signingKey
+            )
+        }, in: directory)
+        #expect(try await relay.send(relay.mailgun.json(id: "evt-changed", event: "delivered", token: "token-gggg-1")).status == 200)
+        // Mailgun's signature covers the timestamp and token only: the same signed request with
+        // its event changed to "failed" verifies, and routes to alerts.
+        let changed = try await relay.send(relay.mailgun.json(id: "evt-changed", event: "failed", token: "token-gggg-1"))
+        #expect(changed.status == 200)
+        #expect(changed.json["status"] as? String == "duplicate")
+        let record = try #require(try relay.relay.store.eventRecord(id: "evt-changed"))
+        #expect(record.deliveries.map(\.destination) == ["crm"], "nothing for alerts")
+        #expect(record.type == "delivered")
+        await relay.relay.stop(grace: .seconds(2))
+    }
+
+    @Test("an event sent again under a new token reaches a URL added since with the body stored first")
+    func resentEventGetsStoredBody() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sink = try await SinkServer.start()
+        defer { Task { await sink.stop() } }
+        let first = try await RelayHarness(configText: Self.onlyDeliveredRouted, in: directory)
+        #expect(try await first.send(first.mailgun.json(id: "evt-resent", recipient: "first@example.com")).status == 200)
+        await first.relay.stop(grace: .seconds(2))
+
+        let second = try await RelayHarness(configText: { dataDirectory in
+            ProcessSupport.config(
+                dataDirectory: dataDirectory,
+                body: DeliveryTests.destination("crm", "http://127.0.0.1:9/crm") + DeliveryTests.destination("partner", sink.url())
+                    + DeliveryTests.route(["crm", "partner"], events: #"["delivered"]"#),
+                key: RelayHarness.signingKey
+            )
+        }, in: directory)
+        let again = try await second.send(second.mailgun.json(id: "evt-resent", recipient: "second@example.com"))
+        #expect(again.json["status"] as? String == "accepted", "a new URL for a stored event")
+        #expect(await Polling.until { sink.requests.count == 1 })
+        let delivered = try #require(sink.requests.first)
+        #expect(delivered.text.contains("first@example.com") && !delivered.text.contains("second@example.com"))
+        await second.relay.stop(grace: .seconds(2))
+    }
+
     /// A config routing only `delivered` (to `crm`), for tests that change routes across a restart.
     static func onlyDeliveredRouted(_ dataDirectory: String) -> String {
         ProcessSupport.config(

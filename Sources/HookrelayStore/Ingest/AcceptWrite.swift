@@ -2,7 +2,8 @@ import CSQLite
 import HookrelayCore
 
 /// Takes one event inside the writer's transaction: replay check on the token, the event row,
-/// one pending delivery per URL that does not have the event yet.
+/// one pending delivery per URL that does not have the event yet (for an event arriving again
+/// under a new token: the same request again is a duplicate, whatever it routes to now).
 ///
 /// An event no route wants (no destinations) is not stored, but still goes through the token
 /// rule (a token replayed with another event is `tokenReplayed`, whatever its type) and is
@@ -10,11 +11,13 @@ import HookrelayCore
 enum AcceptWrite {
     static func perform(_ request: AcceptRequest, statements: AcceptStatements, on connection: SQLiteConnection) throws -> AcceptOutcome {
         let event = request.event
+        var tokenSeen = false
         if let token = event.token {
             // Seen with the same event: carry on, and the inserts below say whether it is a
-            // duplicate (the token may come from a 406, or the event may have new URLs since).
+            // duplicate (the token may come from a 406, the event not stored then).
             if let seen = try statements.eventID(forToken: token, source: request.source, now: request.receivedAt) {
                 if seen != event.id { return .tokenReplayed(originalEventID: seen) }
+                tokenSeen = true
             } else {
                 try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
                 statements.tokenIndex.insert(
@@ -31,9 +34,14 @@ enum AcceptWrite {
             .text(event.contentType), .blob(request.body), .integer(request.receivedAt)
         ).run()
         let eventRow: Int64
-        if connection.changes == 1 {
+        let stored = connection.changes == 1
+        if stored {
             eventRow = connection.lastInsertRowID
         } else {
+            // The same request again (its token already kept with this event): a duplicate that
+            // forwards nothing, SPEC §2. Mailgun's signature does not cover the event, so its
+            // content may have been changed to reach other routes' URLs.
+            if tokenSeen { return .duplicate }
             guard let existing = try statements.findEvent.bind(.text(event.id), .text(request.source)).firstRow({ $0.integer(0) }) else {
                 throw SQLiteError(code: SQLITE_ERROR, message: "event \(event.id) neither inserted nor found")
             }
@@ -42,7 +50,9 @@ enum AcceptWrite {
         var inserted = 0
         var claimed: [ClaimedTarget] = []
         for target in request.destinations {
-            if target.claimNow {
+            // An event stored before keeps its first body: a URL it reaches now gets a due
+            // delivery that reads the stored body, not a first attempt with this request's.
+            if target.claimNow && stored {
                 try statements.insertClaimedDelivery.bind(
                     .integer(eventRow), .text(target.destination), .text(target.url), .integer(request.receivedAt), .integer(request.receivedAt)
                 ).run()
