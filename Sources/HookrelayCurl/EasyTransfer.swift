@@ -165,10 +165,13 @@ final class EasyTransfer {
 
     /// Whether `url` is https (the scheme in any case, as the config accepts it).
     static func usesTLS(_ url: String) -> Bool {
-        let scheme = url.utf8.prefix(6)
-        return scheme.count == 6 && zip(scheme, "https:".utf8).allSatisfy { byte, expected in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) == expected
+        var expected = "https:".utf8.makeIterator()
+        for byte in url.utf8 {
+            guard let want = expected.next() else { return true }
+            let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+            if lowered != want { return false }
         }
+        return expected.next() == nil
     }
 
     /// `Name: value` (or `Name;`, curl's spelling for an empty value); nil when the name is empty or

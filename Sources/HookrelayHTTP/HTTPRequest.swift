@@ -25,13 +25,13 @@ public struct HTTPRequest: Sendable {
 
     /// The path, without the query string.
     public var path: String {
-        guard let question = uri.firstIndex(of: "?") else { return uri }
+        guard let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri }
         return String(uri[..<question])
     }
 
     /// Query parameters, percent-decoded (`+` is a space).
     public var query: [String: String] {
-        guard let question = uri.firstIndex(of: "?") else { return [:] }
+        guard let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return [:] }
         var result: [String: String] = [:]
         for pair in uri[uri.index(after: question)...].split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

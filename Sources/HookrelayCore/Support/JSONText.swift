@@ -2,6 +2,10 @@
 public enum JSONText {
     /// A JSON string literal for `text`, quotes included, with control characters escaped.
     public static func quote(_ text: String) -> String {
+        // Usually nothing needs escaping (event ids, names): one copy, no scalar-by-scalar append.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
