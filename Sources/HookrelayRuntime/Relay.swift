@@ -45,7 +45,9 @@ public final class Relay: Sendable {
         admin = HTTPServer(
             name: "admin", group: group,
             responder: AdminResponder(config: config, store: store, metrics: metrics, logger: logger, onReplay: { scheduler.wake() }),
-            maxBody: 1 << 20, idleTimeout: config.server.idleTimeout
+            // The request bin stands in for a destination: it takes any body the relay may forward
+            // (it keeps the first 64 KiB). The admin API's own requests are small.
+            maxBody: max(1 << 20, config.server.maxBody), idleTimeout: config.server.idleTimeout
         )
     }
 

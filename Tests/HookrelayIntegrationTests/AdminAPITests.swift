@@ -288,6 +288,12 @@ struct AdminAPITests {
             ]), port: relay.adminPort)
             #expect(try Self.array(accepted).count == 1, "Accept: application/json gets JSON too")
             #expect(try await relay.request("GET", "/bin/demo/inspect", token: "wrong").status == 401)
+            // A body over 1 MiB, as a destination may be sent (ingest takes up to max_body): kept, cut at 64 KiB.
+            let big = try await relay.post("/bin/big", json: String(repeating: "x", count: 2 << 20))
+            #expect(big.status == 200)
+            let bigKept = try Self.array(try await relay.get("/bin/big/inspect?format=json"))
+            #expect((bigKept.first?["body"] as? String)?.utf8.count == 64 * 1024)
+            #expect(bigKept.first?["truncated"] as? Bool == true)
         }
     }
 }
