@@ -122,7 +122,7 @@ final class EasyTransfer {
         if hr_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK, connects > 0 {
             counters.newConnections.add(connects, ordering: .relaxed)
         }
-        let body = String(decoding: snippet, as: UTF8.self)
+        let body = Self.snippetText(snippet)
         guard code == CURLE_OK else {
             let message = errorBuffer[0] != 0 ? String(cString: errorBuffer) : Self.message(for: code)
             return AttemptResult(status: nil, transportError: TransportError(CurlErrorMapping.kind(for: code), message), responseSnippet: body, latency: latency)
@@ -161,6 +161,22 @@ final class EasyTransfer {
     private func freeHeaders() {
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
+    }
+
+    /// The kept bytes as text of at most `snippetLimit` bytes: bytes that are not UTF-8 become
+    /// U+FFFD (three bytes each), so the text is cut again, between characters, to stay within it.
+    static func snippetText(_ bytes: [UInt8]) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.utf8.count > snippetLimit else { return text }
+        var length = 0
+        var end = text.unicodeScalars.startIndex
+        for index in text.unicodeScalars.indices {
+            let width = UTF8.width(text.unicodeScalars[index])
+            if length + width > snippetLimit { break }
+            length += width
+            end = text.unicodeScalars.index(after: index)
+        }
+        return String(text.unicodeScalars[..<end])
     }
 
     /// Whether `url` is https (the scheme in any case, as the config accepts it).
