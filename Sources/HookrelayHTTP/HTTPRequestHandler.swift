@@ -36,7 +36,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
             if let declared, declared > maxBody {
-                respondEarly(context: context, head: head, status: 413, message: "body of \(declared) bytes exceeds max_body (\(maxBody) bytes)")
+                refuseTooLarge(context: context, head: head, message: "body of \(declared) bytes exceeds max_body (\(maxBody) bytes)")
                 return
             }
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
@@ -52,7 +52,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .body(var chunk):
             guard case .receiving(let head, var buffer) = state else { return }
             if buffer.readableBytes + chunk.readableBytes > maxBody {
-                respondEarly(context: context, head: head, status: 413, message: "body exceeds max_body (\(maxBody) bytes)")
+                refuseTooLarge(context: context, head: head, message: "body exceeds max_body (\(maxBody) bytes)")
                 return
             }
             state = .idle  // drop the reference so the append does not copy
@@ -93,9 +93,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func respondEarly(context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, message: String) {
+    private func refuseTooLarge(context: ChannelHandlerContext, head: HTTPRequestHead, message: String) {
+        responder.refusedTooLarge(request(head, body: [], on: context.eventLoop), reason: message)
         state = .discarding
-        write(.error(status, message), version: head.version, keepAlive: false, context: context)
+        write(.error(413, message), version: head.version, keepAlive: false, context: context)
     }
 
     private func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {

@@ -37,8 +37,13 @@ public protocol HTTPResponder: Sendable {
     /// uploaded; nil to let it send the body. `request` has the head and an empty body. Runs on
     /// the connection's event loop: no blocking work.
     func refusal(beforeBody request: HTTPRequest) -> HTTPResponse?
+
+    /// Told that the listener answered 413 itself (the body is over `max_body`), for logs and
+    /// metrics; `request` has the head and an empty body. Runs on the connection's event loop.
+    func refusedTooLarge(_ request: HTTPRequest, reason: String)
 }
 
 extension HTTPResponder {
     public func refusal(beforeBody request: HTTPRequest) -> HTTPResponse? { nil }
+    public func refusedTooLarge(_ request: HTTPRequest, reason: String) {}
 }

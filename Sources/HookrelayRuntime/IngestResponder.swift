@@ -48,6 +48,14 @@ final class IngestResponder: HTTPResponder {
         }
     }
 
+    /// A body over `max_body` on a source's path, answered 413 by the listener: counted and
+    /// logged like every other refused event (SPEC §7).
+    func refusedTooLarge(_ request: HTTPRequest, reason: String) {
+        guard let source = sourcesByPath[request.path] else { return }
+        metrics.received(source: source.config.name, outcome: "tooLarge")
+        logger.warning("event refused", metadata: ["source": .string(source.config.name), "status": "413", "reason": .string(reason)])
+    }
+
     private enum SourceLookup {
         case found(Source)
         case refused(HTTPResponse)

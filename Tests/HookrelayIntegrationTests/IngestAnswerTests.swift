@@ -228,6 +228,8 @@ struct IngestAnswerTests {
             let response = try await HTTPTestClient.sendPartial(request, declaredLength: 10 << 20, port: relay.ingestPort)
             #expect(response.status == 413)
             #expect(response.header("Connection") == "close")
+            // Counted and logged as a refused event, like the other refusals.
+            #expect(relay.relay.metrics.receivedCount(source: "mailgun", outcome: "tooLarge") == 1)
         }
     }
 
