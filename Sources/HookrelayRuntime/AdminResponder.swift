@@ -225,7 +225,9 @@ final class AdminResponder: HTTPResponder {
 
     private func isAuthorized(_ request: HTTPRequest) -> Bool {
         guard let adminToken else { return true }
-        guard let header = request.header("authorization"), header.hasPrefix("Bearer ") else { return false }
+        // The scheme's name is case-insensitive (RFC 9110 §11.1): "bearer <token>" is the same.
+        guard let header = request.header("authorization"), header.utf8.count > 7,
+              String(header.prefix(7)).caseInsensitiveEquals("Bearer ") else { return false }
         return ConstantTime.equals(Array(header.dropFirst(7).utf8), adminToken)
     }
 }

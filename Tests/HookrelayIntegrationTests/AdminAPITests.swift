@@ -143,6 +143,14 @@ struct AdminAPITests {
             )
             #expect(right.status == 200)
             #expect(right.text == "[]")
+            // The scheme's name in any case; the token itself exactly.
+            for (value, status) in [("bearer t0ken", 200), ("BEARER t0ken", 200), ("Bearer T0KEN", 401), ("Bearer", 401), ("Basic t0ken", 401)] {
+                let response = try await HTTPTestClient.send(
+                    TestRequest(method: "GET", path: "/admin/api/failures", headers: [HeaderField(name: "Authorization", value: value)]),
+                    port: harness.adminPort
+                )
+                #expect(response.status == status, "\(value)")
+            }
             #expect(try await harness.admin("/metrics").status == 401)
             #expect(try await harness.admin("/healthz").status == 200)
             #expect(try await harness.admin("/readyz").status == 200)
