@@ -17,6 +17,8 @@ struct SignCommand: ParsableCommand {
     var token: String?
 
     func validate() throws {
+        // The config refuses an empty key too: a signature made with one verifies nowhere.
+        guard !key.isEmpty else { throw ValidationError("--key must not be empty") }
         if let timestamp, Int64(timestamp) == nil {
             throw ValidationError("--timestamp must be a Unix time in seconds, got \"\(timestamp)\"")
         }

@@ -161,6 +161,7 @@ struct CommandLineCheckTests {
     func badUsage() async throws {
         #expect(try await RelayProcess.run(["serve", "--no-such-flag"]).status == 2)
         #expect(try await RelayProcess.run(["sign"]).status == 2)
+        #expect(try await RelayProcess.run(["sign", "--key", ""]).status == 2, "an empty key, as the config refuses")
     }
 
     @Test("sign prints a Mailgun signature block that Python's hmac agrees with")
