@@ -195,7 +195,7 @@ final class EasyTransfer {
     static func headerLine(_ field: HeaderField) -> String? {
         guard !field.name.isEmpty,
               field.name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: ";") }),
-              field.value.utf8.allSatisfy({ $0 != 13 && $0 != 10 && $0 != 0 })
+              HeaderField.isSendableValue(field.value)
         else { return nil }
         return field.value.isEmpty ? field.name + ";" : field.name + ": " + field.value
     }

@@ -93,12 +93,15 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
 
     /// An id that could not go into a delivery's X-Hookrelay-Event-Id header is refused, not accepted.
     @Test func idWithAControlCharacterIsMalformed() {
-        for id in [#"a\nb"#, #"a\r\nX-Injected: 1"#, #"tab\there"#, #"nul\u0000"#, #"del\u007f"#] {
+        for id in [#"a\nb"#, #"a\r\nX-Injected: 1"#, #"cr\r"#, #"nul\u0000"#] {
             let event = mailgunEvent(eventData: #"{"id":"\#(id)","event":"delivered"}"#)
-            #expect(refusal(mailgun.receive(request("application/json", event), now: 1_701_388_800)) == .malformed("event id has a control character"), "\(id)")
+            #expect(refusal(mailgun.receive(request("application/json", event), now: 1_701_388_800)) == .malformed("event id has a line break or NUL"), "\(id)")
         }
-        let plain = mailgunEvent(eventData: #"{"id":"a b/é","event":"delivered"}"#)
-        #expect((try? mailgun.receive(request("application/json", plain), now: 1_701_388_800).get())?.id == "a b/é")
+        // Anything else a header value may carry is accepted as before: spaces, a tab, DEL, non-ASCII.
+        for (json, id) in [(#"a b/é"#, "a b/é"), (#"tab\there"#, "tab\there"), (#"del\u007f"#, "del\u{7f}")] {
+            let event = mailgunEvent(eventData: #"{"id":"\#(json)","event":"delivered"}"#)
+            #expect((try? mailgun.receive(request("application/json", event), now: 1_701_388_800).get())?.id == id)
+        }
     }
 
     @Test func legacyURLEncodedWithMessageHeaders() throws {

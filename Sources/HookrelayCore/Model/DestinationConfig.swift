@@ -74,6 +74,12 @@ public struct HeaderField: Sendable, Equatable {
         self.name = name
         self.value = value
     }
+
+    /// Whether `value` can be sent as a header value: no CR, LF or NUL (which would end the
+    /// header or inject another). Other control characters, such as a tab, may go.
+    public static func isSendableValue(_ value: String) -> Bool {
+        !value.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
+    }
 }
 
 /// A delivery rate limit: `count` requests per `per`.

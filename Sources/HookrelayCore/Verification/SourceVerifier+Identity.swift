@@ -4,9 +4,9 @@ import COpenSSL
 extension SourceVerifier {
     func identify(_ request: WebhookRequest, body: WebhookBody, contentType: String, token: String?) -> Result<ReceivedEvent, IngestRefusal> {
         identifyEvent(request, body: body, contentType: contentType, token: token).flatMap { event in
-            // The id travels in every delivery's X-Hookrelay-Event-Id header, where a line break
+            // The id travels in every delivery's X-Hookrelay-Event-Id header, where CR, LF or NUL
             // cannot go: such an event could never be delivered, so it is refused (400), never accepted.
-            event.id.utf8.contains { $0 < 0x20 || $0 == 0x7f } ? .failure(.malformed("event id has a control character")) : .success(event)
+            HeaderField.isSendableValue(event.id) ? .success(event) : .failure(.malformed("event id has a line break or NUL"))
         }
     }
 
