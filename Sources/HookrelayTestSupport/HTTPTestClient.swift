@@ -82,7 +82,8 @@ public enum HTTPTestClient {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: host)
         for field in request.headers { headers.add(name: field.name, value: field.value) }
-        if end, !headers.contains(name: "content-length") {
+        // A request that names its own framing (Content-Length, or chunked) keeps it.
+        if end, !headers.contains(name: "content-length"), !headers.contains(name: "transfer-encoding") {
             headers.add(name: "Content-Length", value: String(request.body.count))
         }
         let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.path, headers: headers)

@@ -233,6 +233,18 @@ struct IngestAnswerTests {
         }
     }
 
+    @Test("too large without Content-Length: 413 once the chunks pass max_body, counted once")
+    func tooLargeChunked() async throws {
+        try await withRelay { relay in
+            let request = TestRequest(path: "/webhooks/mailgun", headers: [
+                HeaderField(name: "Content-Type", value: "application/json"), HeaderField(name: "Transfer-Encoding", value: "chunked"),
+            ], body: Array(repeating: 0x20, count: 100 << 10))
+            let response = try await HTTPTestClient.send(request, port: relay.ingestPort)
+            #expect(response.status == 413)
+            #expect(relay.relay.metrics.receivedCount(source: "mailgun", outcome: "tooLarge") == 1)
+        }
+    }
+
     @Test("store unavailable: 503 with Retry-After, never 200")
     func storeUnavailable() async throws {
         try await withRelay { relay in
