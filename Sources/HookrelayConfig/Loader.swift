@@ -191,7 +191,7 @@ struct Loader {
         if let text = try r.string("rate") {
             guard let rate = Rate(parsing: text) else {
                 throw context.error(.invalidValue, r.location.key("rate"),
-                                    "invalid rate \"\(text)\" (a positive count per s, m or h, e.g. \"1/s\", \"100/m\")")
+                                    "invalid rate \"\(text)\" (a count from 1 to \(Rate.maxCount) per s, m or h, e.g. \"1/s\", \"100/m\")")
             }
             s.rate = rate
         }

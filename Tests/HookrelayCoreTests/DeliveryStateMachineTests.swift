@@ -141,4 +141,21 @@ struct RateLimiterTests {
         var tenPerMinute = RateLimiter(rate: Rate(parsing: "10/m"), now: 0)
         #expect(tenPerMinute.available(wanted: 100, now: 3_600_000) == 10)
     }
+
+    @Test("the largest rate the config takes; a count past it is refused")
+    func largestRate() throws {
+        var fastest = RateLimiter(rate: try #require(Rate(parsing: "1000000000/s")), now: 0)
+        #expect(fastest.available(wanted: Int.max, now: 0) == 1_000_000_000)
+        #expect(fastest.nextAvailable(now: 0) == 0)
+        #expect(Rate(parsing: "1000000001/s") == nil)
+        #expect(Rate(parsing: "9223372036854775807/s") == nil)
+    }
+
+    @Test("a wall clock stepped back an hour: tokens come back at the rate from the new time, not an hour later")
+    func clockSteppedBack() throws {
+        var limiter = RateLimiter(rate: try #require(Rate(parsing: "1/s")), now: 10_000_000)
+        limiter.take(1, now: 10_000_000)
+        #expect(limiter.available(wanted: 1, now: 6_400_000) == 0)
+        #expect(limiter.available(wanted: 1, now: 6_401_000) == 1)
+    }
 }

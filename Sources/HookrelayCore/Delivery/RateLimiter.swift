@@ -41,7 +41,12 @@ public struct RateLimiter: Sendable {
     }
 
     private mutating func refill(now: Int64, rate: Rate) {
-        guard now > lastRefill else { return }
+        guard now > lastRefill else {
+            // The wall clock stepped back: count from the new time, rather than give nothing
+            // until the clock has caught up with the old one (an hour's stall after an NTP step).
+            lastRefill = now
+            return
+        }
         let perMillisecond = Double(rate.count) / Double(rate.per.milliseconds)
         tokens = min(Double(rate.count), tokens + Double(now - lastRefill) * perMillisecond)
         lastRefill = now

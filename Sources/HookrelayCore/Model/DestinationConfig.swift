@@ -91,10 +91,14 @@ public struct Rate: Sendable, Equatable, CustomStringConvertible {
         self.per = per
     }
 
-    /// Parses `"N/s"`, `"N/m"`, `"N/h"`.
+    /// The largest count a rate takes: far above any real limit, and small enough for the
+    /// token bucket's arithmetic (a count near `Int.max` did not survive a round trip through `Double`).
+    public static let maxCount = 1_000_000_000
+
+    /// Parses `"N/s"`, `"N/m"`, `"N/h"`, N from 1 to `maxCount`.
     public init?(parsing text: String) {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let n = Int(parts[0].trimmingSpaces), n > 0 else { return nil }
+        guard parts.count == 2, let n = Int(parts[0].trimmingSpaces), n > 0, n <= Self.maxCount else { return nil }
         switch parts[1].trimmingSpaces {
         case "s": per = .seconds(1)
         case "m": per = .seconds(60)
