@@ -61,9 +61,9 @@ public struct AdminStats: Sendable {
             rows.append(Destination(name: name, url: nil, counts: queue.byDestination[name] ?? [:], recentFailures: 0))
         }
         for index in rows.indices {
-            rows[index].recentFailures = try store.failures(
+            rows[index].recentFailures = try store.failureCount(
                 FailureQuery(since: now - 3_600_000, destination: rows[index].name, limit: failureCountCap)
-            ).count
+            )
         }
         return AdminStats(destinations: rows, queueDepth: queue.depth, oldestPendingCreatedAt: queue.oldestPendingCreatedAt, events: events, now: now)
     }

@@ -31,6 +31,21 @@ struct AdminAPITests {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]], "body: \(response.text)")
     }
 
+    @Test("failure counts for the admin page: by destination and time, capped, without reading the rows")
+    func failureCounts() async throws {
+        let now = AdminTime.nowMillis()
+        try await withAdminRelay(seed: { try await Self.seedThreeFailures($0, now: now) }) { relay in
+            let lastHour = now - 3_600_000
+            #expect(try relay.store.failureCount(FailureQuery(since: lastHour, destination: "crm", limit: 10_000)) == 1)
+            #expect(try relay.store.failureCount(FailureQuery(since: lastHour, destination: "app-v2", limit: 10_000)) == 1)
+            #expect(try relay.store.failureCount(FailureQuery(destination: "crm", limit: 10_000)) == 2)
+            #expect(try relay.store.failureCount(FailureQuery(limit: 2)) == 2, "at most the limit (the page shows 10000+)")
+            #expect(try relay.store.failureCount(FailureQuery(since: now, limit: 10_000)) == 0)
+            let stats = try AdminStats.collect(store: relay.store, config: relay.relay.config, now: now)
+            #expect(stats.destinations.first { $0.name == "crm" }?.recentFailures == 1)
+        }
+    }
+
     @Test("failures: exact fields per SPEC §7, newest first, RFC 3339 times, null status and next_attempt")
     func failureFields() async throws {
         let now = AdminTime.nowMillis()

@@ -58,4 +58,19 @@ extension EventStore {
             return records
         }
     }
+
+    /// How many failure records `query` selects, counted without reading them (at most its limit).
+    public func failureCount(_ query: FailureQuery) throws -> Int {
+        try read { connection in
+            var sql = "SELECT count(*) FROM (SELECT 1 FROM failures WHERE time >= ?"
+            var values: [SQLiteValue] = [.integer(query.since ?? 0)]
+            if let destination = query.destination {
+                sql += " AND destination = ?"
+                values.append(.text(destination))
+            }
+            sql += " LIMIT ?)"
+            values.append(.integer(Int64(max(0, query.limit))))
+            return Int(try connection.prepare(sql).bind(values).firstRow { $0.integer(0) } ?? 0)
+        }
+    }
 }
