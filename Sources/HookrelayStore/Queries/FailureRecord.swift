@@ -39,14 +39,9 @@ extension EventStore {
     /// Failure records, newest first. Blocking: call it off event loops.
     public func failures(_ query: FailureQuery) throws -> [FailureRecord] {
         try read { connection in
-            var sql = "SELECT time, event_id, event_type, destination, url, attempt, status, error, message, response, next_attempt, replay FROM failures WHERE time >= ?"
-            var values: [SQLiteValue] = [.integer(query.since ?? 0)]
-            if let destination = query.destination {
-                sql += " AND destination = ?"
-                values.append(.text(destination))
-            }
-            sql += " ORDER BY time DESC, id DESC LIMIT ?"
-            values.append(.integer(Int64(max(0, query.limit))))
+            let (conditions, values) = Self.conditions(query)
+            let sql = "SELECT time, event_id, event_type, destination, url, attempt, status, error, message, response, next_attempt, replay"
+                + " FROM failures WHERE \(conditions) ORDER BY time DESC, id DESC LIMIT ?"
             var records: [FailureRecord] = []
             try connection.prepare(sql).bind(values).forEachRow { row in
                 records.append(FailureRecord(
@@ -62,15 +57,21 @@ extension EventStore {
     /// How many failure records `query` selects, counted without reading them (at most its limit).
     public func failureCount(_ query: FailureQuery) throws -> Int {
         try read { connection in
-            var sql = "SELECT count(*) FROM (SELECT 1 FROM failures WHERE time >= ?"
-            var values: [SQLiteValue] = [.integer(query.since ?? 0)]
-            if let destination = query.destination {
-                sql += " AND destination = ?"
-                values.append(.text(destination))
-            }
-            sql += " LIMIT ?)"
-            values.append(.integer(Int64(max(0, query.limit))))
+            let (conditions, values) = Self.conditions(query)
+            let sql = "SELECT count(*) FROM (SELECT 1 FROM failures WHERE \(conditions) LIMIT ?)"
             return Int(try connection.prepare(sql).bind(values).firstRow { $0.integer(0) } ?? 0)
         }
+    }
+
+    /// The WHERE terms of `query` and their values, the limit's last.
+    private static func conditions(_ query: FailureQuery) -> (String, [SQLiteValue]) {
+        var conditions = "time >= ?"
+        var values: [SQLiteValue] = [.integer(query.since ?? 0)]
+        if let destination = query.destination {
+            conditions += " AND destination = ?"
+            values.append(.text(destination))
+        }
+        values.append(.integer(Int64(max(0, query.limit))))
+        return (conditions, values)
     }
 }
