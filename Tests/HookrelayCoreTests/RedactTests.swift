@@ -32,6 +32,25 @@ struct RedactTests {
         #expect(!request.text.contains("alice@example.com"), "no trace of the address anywhere")
     }
 
+    @Test("a repeated member name is redacted in every member, whichever one a reader takes")
+    func repeatedNames() throws {
+        let body = #"{"event-data":{"event":"delivered","recipient":"alice@x","recipient":"alice@x"},"#
+            + #""event-data":{"event":"opened","ip":"203.0.113.7","recipient":"bob@x","envelope":{"targets":"bob@x"}}}"#
+        var value = try JSONValue(parsing: Array(body.utf8))
+        #expect(PIIRedaction.redact(&value))
+        let text = String(decoding: value.serialized(), as: UTF8.self)
+        #expect(!text.contains("alice@x") && !text.contains("bob@x") && !text.contains("203.0.113.7"), "\(text)")
+    }
+
+    @Test("re-signing leaves one signature: a repeated one from the source does not go out beside it")
+    func repeatedSignature() throws {
+        let builder = DeliveryRequestBuilder(destination: RewriteTestEvents.destination(rewrite: .json, sign: .mailgun, signKey: "partner-key"))
+        let body = #"{"signature":{"token":"t1"},"event-data":{"id":"e","event":"delivered"},"signature":{"token":"source-token"}}"#
+        let request = try builder.request(url: "u", eventID: "evt-1", attempt: 1, body: Array(body.utf8), contentType: "application/json", now: 1)
+        #expect(request.text.components(separatedBy: #""signature":{"#).count == 2, "one signature block: \(request.text)")
+        #expect(!request.text.contains("source-token") && !request.text.contains(#""t1""#))
+    }
+
     @Test("an event without the PII fields is left as it is (nothing added)")
     func absentFieldsStayAbsent() throws {
         var value = try JSONValue(parsing: Array(#"{"event-data":{"event":"opened","message":{"headers":{"message-id":"m@x"}}}}"#.utf8))

@@ -41,11 +41,21 @@ public struct EventDocument: Sendable, Equatable {
         if PIIRedaction.redact(&value) { changed = true }
     }
 
-    /// Sets the top-level `signature` object (Mailgun re-signing). A body that is not a JSON
-    /// object cannot carry one.
+    /// Sets the top-level `signature` object (Mailgun re-signing), in place of the first and with
+    /// any repeated `signature` member removed: the source's must not go out beside it. A body
+    /// that is not a JSON object cannot carry one.
     public mutating func setSignature(_ signature: JSONValue) throws(RewriteError) {
         guard case .object(var object) = value else { throw RewriteError("cannot sign a JSON body that is not an object") }
-        object["signature"] = signature
+        if let first = object.members.firstIndex(where: { $0.name == "signature" }) {
+            object.members[first].value = signature
+            var index = object.members.count - 1
+            while index > first {
+                if object.members[index].name == "signature" { object.members.remove(at: index) }
+                index -= 1
+            }
+        } else {
+            object["signature"] = signature
+        }
         value = .object(object)
         changed = true
     }

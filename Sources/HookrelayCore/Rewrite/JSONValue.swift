@@ -31,22 +31,33 @@ public enum JSONValue: Sendable, Equatable {
         return current
     }
 
-    /// Replaces the value at `path` when it is there (objects on the way are not created).
-    /// Returns true when the stored value changed.
+    /// Replaces the value at `path` wherever it is there (objects on the way are not created).
+    /// A name repeated in an object (lookups take the first) is followed in every member that has
+    /// it: a reader that takes the last one must not find what was replaced in the first.
+    /// Returns true when a stored value changed.
     @discardableResult
     public mutating func replaceExisting(at path: ArraySlice<String>, with value: JSONValue) -> Bool {
-        guard let key = path.first, case .object(var object) = self, var child = object[key] else { return false }
-        let changed: Bool
-        if path.count == 1 {
-            changed = child != value
-            child = value
-        } else {
-            changed = child.replaceExisting(at: path.dropFirst(), with: value)
+        guard let key = path.first, case .object(var object) = self else { return false }
+        var changed = false
+        for index in object.members.indices where object.members[index].name == key {
+            if path.count == 1 {
+                guard object.members[index].value != value else { continue }
+                object.members[index].value = value
+                changed = true
+            } else if object.members[index].value.replaceExisting(at: path.dropFirst(), with: value) {
+                changed = true
+            }
         }
         guard changed else { return false }
-        object[key] = child
         self = .object(object)
         return true
+    }
+
+    /// Every value at `path`, following each member of a repeated name (see `replaceExisting`).
+    public func values(at path: ArraySlice<String>) -> [JSONValue] {
+        guard let key = path.first else { return [self] }
+        guard case .object(let object) = self else { return [] }
+        return object.members.filter { $0.name == key }.flatMap { $0.value.values(at: path.dropFirst()) }
     }
 }
 

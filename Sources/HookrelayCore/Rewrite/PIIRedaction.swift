@@ -21,7 +21,8 @@ public enum PIIRedaction {
         for path in everyEventPaths {
             changed = event.replaceExisting(at: path[...], with: .string(placeholder)) || changed
         }
-        if let type = event.value(at: ["event-data", "event"])?.stringValue, ipEvents.contains(type) {
+        // Any of the event's types counts, should a body repeat `event-data` or `event`.
+        if event.values(at: ["event-data", "event"]).contains(where: { $0.stringValue.map(ipEvents.contains) ?? false }) {
             changed = event.replaceExisting(at: ["event-data", "ip"], with: .string(placeholder)) || changed
         }
         return changed
