@@ -23,10 +23,26 @@ public struct HTTPRequest: Sendable {
         self.onConnectionThread = onConnectionThread
     }
 
-    /// The path, without the query string.
+    /// The path, without the query string. A target in absolute form (`http://host/path`, which
+    /// servers must accept, RFC 9112 §3.2.2) gives its path too.
     public var path: String {
-        guard let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri }
-        return String(uri[..<question])
+        var target = Substring(uri)
+        if let rest = Self.afterScheme(target) {
+            target = rest[(rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex)...]
+            if target.isEmpty { target = "/" }
+        }
+        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return String(target) }
+        return String(target[..<question])
+    }
+
+    /// What follows `http://` or `https://` (any case) at the start of `target`, if either is there.
+    private static func afterScheme(_ target: Substring) -> Substring? {
+        guard target.utf8.first != UInt8(ascii: "/") else { return nil }  // the usual origin form
+        for scheme in ["http://", "https://"] where target.utf8.count >= scheme.utf8.count
+            && String(target.prefix(scheme.count)).caseInsensitiveEquals(scheme) {
+            return target.dropFirst(scheme.count)
+        }
+        return nil
     }
 
     /// Query parameters, percent-decoded (`+` is a space).
