@@ -23,6 +23,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var state = State.idle
     private let responder: any HTTPResponder
     private let maxBody: Int
+    /// The most a body buffer is given before its bytes arrive.
+    static let initialBodyCapacity = 64 << 10
     private let serverHeader: String
 
     init(responder: any HTTPResponder, maxBody: Int, serverHeader: String) {
@@ -39,7 +41,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 refuseTooLarge(context: context, head: head, message: "body of \(declared) bytes exceeds max_body (\(maxBody) bytes)")
                 return
             }
-            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            // HTTP/1.0 has no 100 Continue: its expectation is ignored (RFC 9110 §10.1.1).
+            if head.version != .http1_0, head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // Refuse what the head already decides before the client uploads its body.
                 if let refusal = responder.refusal(beforeBody: request(head, body: [], on: context.eventLoop)) {
                     state = .discarding
@@ -48,7 +51,9 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
-            state = .receiving(head, context.channel.allocator.buffer(capacity: min(declared ?? 0, maxBody)))
+            // Room for the declared body up to 64 KiB (a webhook is ~1 KiB); a longer one grows as
+            // its bytes arrive, so a client that only declares a large body holds little memory.
+            state = .receiving(head, context.channel.allocator.buffer(capacity: min(declared ?? 0, maxBody, Self.initialBodyCapacity)))
         case .body(var chunk):
             guard case .receiving(let head, var buffer) = state else { return }
             if buffer.readableBytes + chunk.readableBytes > maxBody {

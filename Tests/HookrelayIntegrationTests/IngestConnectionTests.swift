@@ -69,6 +69,52 @@ struct IngestConnectionTests {
         }
     }
 
+    @Test("a request target in absolute form (http://host/path) reaches its source")
+    func absoluteFormTarget() async throws {
+        try await withRelay { relay in
+            let request = relay.mailgun.json(id: "evt-absolute")
+            let bodyFile = try relay.directory.write("absolute.json", String(decoding: request.body, as: UTF8.self))
+            let curl = try ChildProcess(
+                executable: "/usr/bin/curl",
+                arguments: ["-sS", "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: application/json", "--data-binary", "@\(bodyFile)",
+                            "--request-target", "http://127.0.0.1:\(relay.ingestPort)/webhooks/mailgun",
+                            "http://127.0.0.1:\(relay.ingestPort)/"]
+            )
+            #expect(await Polling.until(timeout: .seconds(30)) { !curl.isRunning })
+            _ = await curl.waitForOutputEnd()
+            #expect(curl.outputText.hasSuffix("\n200"), "curl printed: \(curl.outputText)")
+            #expect(try relay.relay.store.eventRecord(id: "evt-absolute") != nil)
+        }
+    }
+
+    @Test("HTTP/1.0 with Expect: 100-continue: no 100 (HTTP/1.0 has none), just the answer")
+    func http10IgnoresExpect() async throws {
+        try await withRelay { relay in
+            let request = relay.mailgun.json(id: "evt-http10")
+            // Head and body in one write, then read to the close: whatever the server sent, in order.
+            let script = """
+                import socket, sys
+                body = open(sys.argv[2], 'rb').read()
+                s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+                s.sendall(b'POST /webhooks/mailgun HTTP/1.0\\r\\nContent-Type: application/json\\r\\nExpect: 100-continue\\r\\n'
+                          + b'Content-Length: %d\\r\\n\\r\\n' % len(body) + body)
+                out = b''
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    out += chunk
+                sys.stdout.write(out.decode('latin-1'))
+                """
+            let bodyFile = try relay.directory.write("http10.json", String(decoding: request.body, as: UTF8.self))
+            let python = try ChildProcess(executable: "/usr/bin/python3", arguments: ["-c", script, String(relay.ingestPort), bodyFile])
+            #expect(await Polling.until(timeout: .seconds(30)) { !python.isRunning })
+            _ = await python.waitForOutputEnd()
+            let output = python.outputText
+            #expect(output.hasPrefix("HTTP/1.0 200"), "the server sent: \(output.prefix(200))")
+            #expect(!output.contains(" 100 "))
+        }
+    }
+
     @Test("many concurrent senders: every 200'd event is stored exactly once")
     func concurrentSenders() async throws {
         try await withRelay { relay in
