@@ -74,6 +74,18 @@ struct RewriteTests {
         return Array(fields.map { "\($0.0)=\(MailgunEventEncoding.form($0.1))" }.joined(separator: "&").utf8)
     }
 
+    @Test("legacy X-Mailgun-Tag fields (seed 002: one per tag) become tags, not a user variable")
+    func legacyTagHeaders() throws {
+        let fields = [("event", "delivered"), ("recipient", "mgbox01@gmail.com"), ("X-Mailgun-Tag", "Web App September Newsletter"),
+                      ("X-Mailgun-Tag", "newsletters"), ("X-Mailgun-Sid", "WyI3NGU3"), ("token", "t-1"), ("timestamp", "1420591452")]
+        let body = Array(fields.map { "\($0.0)=\(MailgunEventEncoding.form($0.1))" }.joined(separator: "&").utf8)
+        let builder = DeliveryRequestBuilder(destination: RewriteTestEvents.destination(rewrite: .json))
+        let request = try builder.request(url: "u", eventID: "t-1", attempt: 1, body: body, contentType: "application/x-www-form-urlencoded", now: 1)
+        let data = try #require(try RewriteTestEvents.foundationObject(request.body)["event-data"] as? [String: Any])
+        #expect(data["tags"] as? [String] == ["Web App September Newsletter", "newsletters"])
+        #expect(data["user-variables"] as? [String: String] == ["X-Mailgun-Sid": "WyI3NGU3"])
+    }
+
     @Test("legacy form → JSON: every field in its place, bounced becomes failed/permanent, attachments dropped")
     func legacyConversion() throws {
         let builder = DeliveryRequestBuilder(destination: RewriteTestEvents.destination(rewrite: .json))

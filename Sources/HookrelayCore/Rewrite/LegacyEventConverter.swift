@@ -21,6 +21,8 @@ enum LegacyEventConverter {
          "attachment-count", "body-plain", "h"] + geolocationFields + clientInfoFields + signatureFields
     )
     static let keptHeaders = ["message-id", "to", "from", "subject"]
+    /// The message header a legacy event repeats as a field for each of its tags.
+    static let tagHeader = "X-Mailgun-Tag"
 
     static func convert(_ form: FormFields) -> JSONValue {
         var data = JSONObject()
@@ -47,7 +49,8 @@ enum LegacyEventConverter {
         if let clientInfo = group(clientInfoFields, from: form) { data["client-info"] = clientInfo }
         if let url = form.first("url") { data["url"] = .string(url) }
 
-        let tags = form.all("tag")
+        // Tags come as `tag` or as the `X-Mailgun-Tag` fields of the message (seed 002), once per tag.
+        let tags = form.fields.filter { $0.name == "tag" || $0.name.caseInsensitiveEquals(tagHeader) }.map(\.value)
         if !tags.isEmpty { data["tags"] = .array(tags.map { .string($0) }) }
         var campaign = JSONObject()
         if let id = form.first("campaign-id") { campaign["id"] = .string(id) }
@@ -74,7 +77,7 @@ enum LegacyEventConverter {
         if !headers.isEmpty { data["message"] = .object(JSONObject([.init("headers", .object(headers))])) }
 
         var variables = JSONObject()
-        for field in form.fields where !knownFields.contains(field.name) && variables[field.name] == nil {
+        for field in form.fields where !knownFields.contains(field.name) && !field.name.caseInsensitiveEquals(tagHeader) && variables[field.name] == nil {
             variables[field.name] = .string(field.value)
         }
         for pair in rawHeaders where pair.name.caseInsensitiveEquals("X-Mailgun-Variables") {
