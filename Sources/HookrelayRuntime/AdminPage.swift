@@ -240,17 +240,19 @@ enum AdminPage {
     }
 
     /// Text safe inside HTML elements and double- or single-quoted attribute values.
+    /// Scalar by scalar, not by `Character`: a quote followed by a combining mark is one
+    /// Character that is not `"`, and would otherwise go out raw and end the attribute.
     static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(character)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

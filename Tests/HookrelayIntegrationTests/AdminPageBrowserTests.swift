@@ -90,6 +90,19 @@ struct AdminPageBrowserTests {
         }
     }
 
+    @Test("a quote followed by a combining mark is escaped too: an event id cannot end an attribute")
+    func combiningMarkAfterQuote() {
+        let id = "x\"\u{301} style=position:fixed a="
+        let failure = FailureRecord(
+            time: AdminTime.nowMillis(), eventID: id, eventType: "failed", destination: "partner", url: "https://p.example/",
+            attempt: 1, status: 500, error: "http", message: nil, response: "", nextAttempt: nil, replay: 0
+        )
+        let stats = AdminStats(destinations: [], queueDepth: 0, oldestPendingCreatedAt: nil, events: 1, now: AdminTime.nowMillis())
+        let page = AdminPage.render(stats: stats, failures: [failure])
+        #expect(page.contains("data-event-id=\"x&quot;\u{301} style=position:fixed a=\""))
+        #expect(!page.unicodeScalars.split(separator: "\u{301}").dropLast().contains { $0.last == "\"" }, "no raw quote before the mark")
+    }
+
     @Test("with admin_token the page shows replay commands, no buttons or script; hostile text stays text")
     func tokenRequiredShowsCommands() throws {
         let now = AdminTime.nowMillis()
