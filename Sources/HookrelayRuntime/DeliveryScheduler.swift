@@ -270,16 +270,17 @@ final class DeliveryScheduler: @unchecked Sendable {
                 url: delivery.url, attempt: attempt, state: "dead", nextAttemptAt: nil, status: nil, error: "rewrite",
                 message: error.reason, response: "", replays: delivery.replays, time: now, isFailure: true
             )
-            metrics.attempt(destination: delivery.destination, outcome: "dead", latency: .zero)
-            logger.warning("delivery cannot be rewritten", metadata: [
-                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
-                "attempt": "\(attempt)", "error": "rewrite", "reason": "\(error.reason)",
-            ])
             attemptEnded(delivery.destination)
             store.record(record) { [self] outcome in
+                // Logged and counted as dead once that is stored; else it is due again (stranded).
                 if case .failure(let storeError) = outcome {
-                    logger.error("cannot store an attempt's outcome", metadata: ["event_id": "\(delivery.eventID)", "error": "\(storeError)"])
-                    strand(delivery.id)
+                    outcomeNotStored(delivery, attempt: attempt, error: storeError)
+                } else {
+                    metrics.attempt(destination: delivery.destination, outcome: "dead", latency: nil)
+                    logger.warning("delivery cannot be rewritten", metadata: [
+                        "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
+                        "attempt": "\(attempt)", "error": "rewrite", "reason": "\(error.reason)",
+                    ])
                 }
                 outcomeStored(delivery.destination)
             }
@@ -297,7 +298,11 @@ final class DeliveryScheduler: @unchecked Sendable {
         // commit. The delivery stays claimed in the store until then, so nothing claims it twice.
         attemptEnded(delivery.destination)
         if result.transportError?.kind == .cancelled {
-            metrics.attempt(destination: delivery.destination, outcome: "cancelled", latency: result.latency)
+            metrics.attempt(destination: delivery.destination, outcome: "cancelled", latency: nil)
+            logger.info("delivery attempt cancelled, due again", metadata: [
+                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
+                "attempt": "\(attempt)", "reason": "\(result.transportError?.message ?? "")",
+            ])
             store.release(deliveryIDs: [delivery.id], dueAt: now) { [self] outcome in
                 if case .failure = outcome { strand(delivery.id) }
                 outcomeStored(delivery.destination)
@@ -313,22 +318,32 @@ final class DeliveryScheduler: @unchecked Sendable {
             error: decision == .delivered ? nil : result.errorKind, message: result.transportError?.message,
             response: result.responseSnippet, replays: delivery.replays, time: now, isFailure: decision.isFailure
         )
-        metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: result.latency)
-        if decision.isFailure {
-            logger.warning("delivery attempt failed", metadata: [
-                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
-                "attempt": "\(attempt)", "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.errorKind)",
-                "next": "\(nextAttempt.map { "in \(($0 - now) / 1000)s" } ?? decision.state)",
-            ])
-        }
         store.record(record) { [self] outcome in
+            // Counted and logged as what the store now says; an outcome it did not take is not
+            // what happens next (the delivery is due again, same attempt), so it is logged as that.
             if case .failure(let error) = outcome {
-                // Still claimed: the loop puts it back due (and a restart would too).
-                logger.error("cannot store an attempt's outcome", metadata: ["event_id": "\(delivery.eventID)", "error": "\(error)"])
-                strand(delivery.id)
+                outcomeNotStored(delivery, attempt: attempt, error: error)
+            } else {
+                metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: result.latency)
+                if decision.isFailure {
+                    logger.warning("delivery attempt failed", metadata: [
+                        "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
+                        "attempt": "\(attempt)", "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.errorKind)",
+                        "next": "\(nextAttempt.map { "in \(($0 - now) / 1000)s" } ?? decision.state)",
+                    ])
+                }
             }
             outcomeStored(delivery.destination)
         }
+    }
+
+    /// The store refused an attempt's outcome: the delivery stays claimed, and the loop puts it
+    /// back due (a restart would too); the attempt is made again under the same number.
+    private func outcomeNotStored(_ delivery: ClaimedDelivery, attempt: Int, error: StoreUnavailable) {
+        logger.error("cannot store an attempt's outcome; the attempt is due again", metadata: [
+            "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "attempt": "\(attempt)", "error": "\(error)",
+        ])
+        strand(delivery.id)
     }
 
     /// An attempt left the wire: its slot is free (the loop looks for due work); its outcome is

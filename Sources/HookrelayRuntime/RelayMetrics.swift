@@ -47,12 +47,16 @@ public final class RelayMetrics: Sendable {
 
     /// One delivery attempt to `destination` ended with `outcome` (delivered, rejected,
     /// retrying, dead, cancelled) after `latency` on the wire.
-    public func attempt(destination: String, outcome: String, latency: Duration) {
-        let (seconds, attoseconds) = latency.components
-        let elapsed = max(0, Double(seconds) + Double(attoseconds) / 1e18)
+    /// Counts an attempt's outcome; `latency` (send to outcome) goes into the histogram, nil for
+    /// an attempt that never went out (cancelled, or a body that could not be rewritten).
+    public func attempt(destination: String, outcome: String, latency: Duration?) {
+        let elapsed = latency.map { latency in
+            let (seconds, attoseconds) = latency.components
+            return max(0, Double(seconds) + Double(attoseconds) / 1e18)
+        }
         counters.withLock {
             $0.deliveries[destination, default: [:]][outcome, default: 0] += 1
-            $0.latency[destination, default: Histogram()].observe(elapsed)
+            if let elapsed { $0.latency[destination, default: Histogram()].observe(elapsed) }
         }
     }
 

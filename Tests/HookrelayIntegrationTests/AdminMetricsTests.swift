@@ -64,7 +64,10 @@ struct AdminMetricsTests {
             metrics.attempt(destination: "hist", outcome: "delivered", latency: .milliseconds(3))
             metrics.attempt(destination: "hist", outcome: "delivered", latency: .milliseconds(200))
             metrics.attempt(destination: "hist", outcome: "retrying", latency: .seconds(20))
+            // Never sent (cancelled, or not rewritable): counted, not timed.
+            metrics.attempt(destination: "hist", outcome: "cancelled", latency: nil)
             #expect(metrics.attemptCount(destination: "hist", outcome: "delivered") == 2)
+            #expect(metrics.attemptCount(destination: "hist", outcome: "cancelled") == 1)
             let text = try await relay.get("/metrics").text
             #expect(text.contains(#"hookrelay_attempt_duration_seconds_bucket{destination="hist",le="0.005"} 1"#))
             #expect(text.contains(#"hookrelay_attempt_duration_seconds_bucket{destination="hist",le="0.1"} 1"#))
