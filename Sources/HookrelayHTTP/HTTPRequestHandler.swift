@@ -99,7 +99,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func refuseTooLarge(context: ChannelHandlerContext, head: HTTPRequestHead, message: String) {
-        responder.refusedTooLarge(request(head, body: [], on: context.eventLoop), reason: message)
+        responder.refusedByListener(request(head, body: [], on: context.eventLoop), status: 413, reason: message)
         state = .discarding
         write(.error(413, message), version: head.version, keepAlive: false, context: context)
     }
@@ -143,6 +143,12 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A request whose head was read and whose body NIO could not parse: NIO's error handler
+        // (before this one) has answered 400; the responder hears of it, as of a 413.
+        if case .receiving(let head, _) = state {
+            state = .discarding
+            responder.refusedByListener(request(head, body: [], on: context.eventLoop), status: 400, reason: "malformed request: \(error)")
+        }
         context.close(promise: nil)
     }
 }

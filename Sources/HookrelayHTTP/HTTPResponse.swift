@@ -38,12 +38,13 @@ public protocol HTTPResponder: Sendable {
     /// the connection's event loop: no blocking work.
     func refusal(beforeBody request: HTTPRequest) -> HTTPResponse?
 
-    /// Told that the listener answered 413 itself (the body is over `max_body`), for logs and
-    /// metrics; `request` has the head and an empty body. Runs on the connection's event loop.
-    func refusedTooLarge(_ request: HTTPRequest, reason: String)
+    /// Told that the listener refused a request itself, for logs and metrics: 413 (the body is
+    /// over `max_body`) or 400 (NIO could not parse the body). `request` has the head and an
+    /// empty body. Runs on the connection's event loop.
+    func refusedByListener(_ request: HTTPRequest, status: Int, reason: String)
 }
 
 extension HTTPResponder {
     public func refusal(beforeBody request: HTTPRequest) -> HTTPResponse? { nil }
-    public func refusedTooLarge(_ request: HTTPRequest, reason: String) {}
+    public func refusedByListener(_ request: HTTPRequest, status: Int, reason: String) {}
 }

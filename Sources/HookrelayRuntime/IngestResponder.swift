@@ -48,12 +48,12 @@ final class IngestResponder: HTTPResponder {
         }
     }
 
-    /// A body over `max_body` on a source's path, answered 413 by the listener: counted and
-    /// logged like every other refused event (SPEC §7).
-    func refusedTooLarge(_ request: HTTPRequest, reason: String) {
+    /// A request on a source's path refused by the listener itself (413: body over `max_body`;
+    /// 400: a body NIO could not parse): counted and logged like every other refused event (SPEC §7).
+    func refusedByListener(_ request: HTTPRequest, status: Int, reason: String) {
         guard let source = sourcesByPath[request.path] else { return }
-        metrics.received(source: source.config.name, outcome: "tooLarge")
-        logger.warning("event refused", metadata: ["source": .string(source.config.name), "status": "413", "reason": .string(reason)])
+        metrics.received(source: source.config.name, outcome: status == 413 ? "tooLarge" : "malformed")
+        logger.warning("event refused", metadata: ["source": .string(source.config.name), "status": .stringConvertible(status), "reason": .string(reason)])
     }
 
     private enum SourceLookup {

@@ -233,6 +233,18 @@ struct IngestAnswerTests {
         }
     }
 
+    @Test("a chunked body NIO cannot parse: its 400, counted and logged as malformed")
+    func malformedChunkedBody() async throws {
+        try await withRelay { relay in
+            let output = try await RawExchange.send(
+                "POST /webhooks/mailgun HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                port: relay.ingestPort, in: relay.directory
+            )
+            #expect(output.hasPrefix("HTTP/1.1 400"), "the server sent: \(output.prefix(200))")
+            #expect(relay.relay.metrics.receivedCount(source: "mailgun", outcome: "malformed") == 1)
+        }
+    }
+
     @Test("too large without Content-Length: 413 once the chunks pass max_body, counted once")
     func tooLargeChunked() async throws {
         try await withRelay { relay in
