@@ -122,6 +122,10 @@ public final class RelayMetrics: Sendable {
             }
         }
 
+        // Without it the backlog gauges above are simply missing, and an alert on them goes quiet
+        // exactly when the store cannot be read.
+        header(&out, "hookrelay_store_readable", "gauge", "1 when the store answered this scrape's backlog query, 0 when it could not be read.")
+        out += "hookrelay_store_readable \(queue == nil ? 0 : 1)\n"
         header(&out, "hookrelay_store_write_queue_depth", "gauge", "Writes waiting for a commit.")
         out += "hookrelay_store_write_queue_depth \(queueDepth)\n"
         return out

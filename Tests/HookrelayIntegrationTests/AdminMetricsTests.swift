@@ -39,6 +39,7 @@ struct AdminMetricsTests {
                 #"hookrelay_deliveries{destination="crm",state="pending"} "#,
                 #"hookrelay_deliveries{destination="app-v2",state="dead"} "#,
                 "hookrelay_store_write_queue_depth ",
+                "hookrelay_store_readable 1\n",
                 "# TYPE hookrelay_attempt_duration_seconds histogram",
                 "# TYPE hookrelay_deliveries_total counter",
                 "# TYPE hookrelay_queue_depth gauge",
@@ -51,6 +52,13 @@ struct AdminMetricsTests {
                 #expect(Double(line.split(separator: " ").last ?? "") != nil, "\(line)")
             }
         }
+    }
+
+    @Test("a store that cannot be read: the backlog gauges are left out and hookrelay_store_readable says 0")
+    func unreadableStore() {
+        let text = RelayMetrics().render(queueDepth: 0, queue: nil, destinations: ["crm"])
+        #expect(text.contains("hookrelay_store_readable 0\n"))
+        #expect(!text.contains("hookrelay_queue_depth ") && !text.contains("hookrelay_oldest_pending_age_seconds "))
     }
 
     @Test("histogram buckets are cumulative; queue gauges follow the store")
