@@ -270,18 +270,14 @@ final class DeliveryScheduler: @unchecked Sendable {
                 url: delivery.url, attempt: attempt, state: "dead", nextAttemptAt: nil, status: nil, error: "rewrite",
                 message: error.reason, response: "", replays: delivery.replays, time: now, isFailure: true
             )
+            metrics.attempt(destination: delivery.destination, outcome: "dead", latency: nil)
+            logger.warning("delivery cannot be rewritten", metadata: [
+                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
+                "attempt": "\(attempt)", "error": "rewrite", "reason": "\(error.reason)",
+            ])
             attemptEnded(delivery.destination)
             store.record(record) { [self] outcome in
-                // Logged and counted as dead once that is stored; else it is due again (stranded).
-                if case .failure(let storeError) = outcome {
-                    outcomeNotStored(delivery, attempt: attempt, error: storeError)
-                } else {
-                    metrics.attempt(destination: delivery.destination, outcome: "dead", latency: nil)
-                    logger.warning("delivery cannot be rewritten", metadata: [
-                        "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
-                        "attempt": "\(attempt)", "error": "rewrite", "reason": "\(error.reason)",
-                    ])
-                }
+                if case .failure(let storeError) = outcome { outcomeNotStored(delivery, attempt: attempt, error: storeError) }
                 outcomeStored(delivery.destination)
             }
             return
@@ -318,27 +314,25 @@ final class DeliveryScheduler: @unchecked Sendable {
             error: decision == .delivered ? nil : result.errorKind, message: result.transportError?.message,
             response: result.responseSnippet, replays: delivery.replays, time: now, isFailure: decision.isFailure
         )
+        // Counted and logged here, on the curl thread, not in the completion below: that runs on the
+        // store's writer, the thread that limits ingest. A refused outcome is logged after it.
+        metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: result.latency)
+        if decision.isFailure {
+            logger.warning("delivery attempt failed", metadata: [
+                "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
+                "attempt": "\(attempt)", "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.errorKind)",
+                "next": "\(nextAttempt.map { "in \(($0 - now) / 1000)s" } ?? decision.state)",
+            ])
+        }
         store.record(record) { [self] outcome in
-            // Counted and logged as what the store now says; an outcome it did not take is not
-            // what happens next (the delivery is due again, same attempt), so it is logged as that.
-            if case .failure(let error) = outcome {
-                outcomeNotStored(delivery, attempt: attempt, error: error)
-            } else {
-                metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: result.latency)
-                if decision.isFailure {
-                    logger.warning("delivery attempt failed", metadata: [
-                        "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
-                        "attempt": "\(attempt)", "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.errorKind)",
-                        "next": "\(nextAttempt.map { "in \(($0 - now) / 1000)s" } ?? decision.state)",
-                    ])
-                }
-            }
+            if case .failure(let error) = outcome { outcomeNotStored(delivery, attempt: attempt, error: error) }
             outcomeStored(delivery.destination)
         }
     }
 
     /// The store refused an attempt's outcome: the delivery stays claimed, and the loop puts it
-    /// back due (a restart would too); the attempt is made again under the same number.
+    /// back due (a restart would too); the attempt is made again under the same number. The
+    /// attempt's own line and count (made when it ended) said what it would have become.
     private func outcomeNotStored(_ delivery: ClaimedDelivery, attempt: Int, error: StoreUnavailable) {
         logger.error("cannot store an attempt's outcome; the attempt is due again", metadata: [
             "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "attempt": "\(attempt)", "error": "\(error)",
