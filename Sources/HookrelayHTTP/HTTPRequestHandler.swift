@@ -136,6 +136,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             // Idle between requests, or a client stalled mid-request: close. A request waiting
             // for its answer (the store's commit) is not idle.
             if case .waitingForResponse = state { return }
+            state = .discarding  // what the close makes NIO report about a cut-off body is not the client's error
             context.close(promise: nil)
             return
         }
@@ -144,8 +145,9 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A request whose head was read and whose body NIO could not parse: NIO's error handler
-        // (before this one) has answered 400; the responder hears of it, as of a 413.
-        if case .receiving(let head, _) = state {
+        // (before this one) has answered 400; the responder hears of it, as of a 413. Not a reset
+        // or any other error, nor a body cut off by the client going away (the channel is closed then).
+        if error is HTTPParserError, context.channel.isActive, case .receiving(let head, _) = state {
             state = .discarding
             responder.refusedByListener(request(head, body: [], on: context.eventLoop), status: 400, reason: "malformed request: \(error)")
         }
