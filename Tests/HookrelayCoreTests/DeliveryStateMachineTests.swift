@@ -151,6 +151,16 @@ struct RateLimiterTests {
         #expect(Rate(parsing: "9223372036854775807/s") == nil)
     }
 
+    @Test("a `now` read a little before another caller's does not move the bucket back (no time credited twice)")
+    func slightlyOlderNow() throws {
+        var limiter = RateLimiter(rate: try #require(Rate(parsing: "1/s")), now: 0)
+        limiter.take(1, now: 0)
+        #expect(limiter.available(wanted: 1, now: 900) == 0)  // 0.9 of a token
+        #expect(limiter.available(wanted: 1, now: 500) == 0)  // an earlier reading: ignored
+        #expect(limiter.available(wanted: 1, now: 950) == 0, "0.95 of a token, not 0.9 + 0.45")
+        #expect(limiter.available(wanted: 1, now: 1000) == 1)
+    }
+
     @Test("a wall clock stepped back an hour: tokens come back at the rate from the new time, not an hour later")
     func clockSteppedBack() throws {
         var limiter = RateLimiter(rate: try #require(Rate(parsing: "1/s")), now: 10_000_000)

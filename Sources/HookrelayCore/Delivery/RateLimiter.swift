@@ -40,11 +40,16 @@ public struct RateLimiter: Sendable {
         return now + Int64(((1 - tokens) * perToken).rounded(.up))
     }
 
+    /// A `now` this far before the last refill is the wall clock stepping back, not a caller
+    /// whose `now` was read a little earlier than another's.
+    static let clockStepBack: Int64 = 1000
+
     private mutating func refill(now: Int64, rate: Rate) {
         guard now > lastRefill else {
             // The wall clock stepped back: count from the new time, rather than give nothing
             // until the clock has caught up with the old one (an hour's stall after an NTP step).
-            lastRefill = now
+            // A slightly older `now` is ignored: moving back to it would credit time twice.
+            if now < lastRefill - Self.clockStepBack { lastRefill = now }
             return
         }
         let perMillisecond = Double(rate.count) / Double(rate.per.milliseconds)
