@@ -28,8 +28,9 @@ public struct HTTPRequest: Sendable {
     public var path: String {
         var target = Substring(uri)
         if let rest = Self.afterScheme(target) {
-            target = rest[(rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex)...]
-            if target.isEmpty { target = "/" }
+            // The authority ends at the first "/", "?" or "#"; only a "/" starts a path.
+            let end = rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
+            target = end < rest.endIndex && rest.utf8[end] == UInt8(ascii: "/") ? rest[end...] : "/"
         }
         guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return String(target) }
         return String(target[..<question])

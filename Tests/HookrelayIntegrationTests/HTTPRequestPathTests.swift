@@ -14,6 +14,10 @@ struct HTTPRequestPathTests {
         ("HTTPS://relay.example/webhooks/mailgun?x=1", "/webhooks/mailgun"),
         ("http://relay.example", "/"),
         ("http://relay.example?x=1", "/"),
+        // The authority ends at "?" or "#" too: what follows is not a path.
+        ("http://relay.example?x=/webhooks/mailgun", "/"),
+        ("http://relay.example#/metrics", "/"),
+        ("http://user@relay.example/webhooks/mailgun", "/webhooks/mailgun"),
         // Not a scheme: kept as sent (and then not found).
         ("webhooks/mailgun", "webhooks/mailgun"),
         ("httpx://relay.example/a", "httpx://relay.example/a"),
