@@ -26,14 +26,16 @@ public struct HTTPRequest: Sendable {
     /// The path, without the query string. A target in absolute form (`http://host/path`, which
     /// servers must accept, RFC 9112 §3.2.2) gives its path too.
     public var path: String {
-        var target = Substring(uri)
-        if let rest = Self.afterScheme(target) {
-            // The authority ends at the first "/", "?" or "#"; only a "/" starts a path.
-            let end = rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
-            target = end < rest.endIndex && rest.utf8[end] == UInt8(ascii: "/") ? rest[end...] : "/"
+        guard let rest = Self.afterScheme(Substring(uri)) else {
+            // The usual origin form, read per request: the uri itself when it has no query.
+            guard let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri }
+            return String(uri[..<question])
         }
-        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return String(target) }
-        return String(target[..<question])
+        // The authority ends at the first "/", "?" or "#"; only a "/" starts a path.
+        let end = rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
+        guard end < rest.endIndex, rest.utf8[end] == UInt8(ascii: "/") else { return "/" }
+        let target = rest[end...]
+        return String(target[..<(target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)])
     }
 
     /// What follows `http://` or `https://` (any case) at the start of `target`, if either is there.

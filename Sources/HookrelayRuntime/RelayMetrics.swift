@@ -46,9 +46,8 @@ public final class RelayMetrics: Sendable {
     }
 
     /// One delivery attempt to `destination` ended with `outcome` (delivered, rejected,
-    /// retrying, dead, cancelled) after `latency` on the wire.
-    /// Counts an attempt's outcome; `latency` (send to outcome) goes into the histogram, nil for
-    /// an attempt that never went out (cancelled, or a body that could not be rewritten).
+    /// retrying, dead, cancelled). `latency` (send to outcome) goes into the histogram; nil for an
+    /// attempt that never went out (cancelled, or a body that could not be rewritten).
     public func attempt(destination: String, outcome: String, latency: Duration?) {
         let elapsed = latency.map { latency in
             let (seconds, attoseconds) = latency.components
