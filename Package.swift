@@ -96,6 +96,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HookrelayCoreTests", dependencies: ["HookrelayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HookrelayHTTPTests", dependencies: ["HookrelayHTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "HookrelayConfigTests", dependencies: ["HookrelayConfig", "HookrelayCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HookrelayCurlTests",

@@ -6,7 +6,8 @@ enum ConfigKeys {
     static let top = ["server", "defaults", "source", "destination", "route",
                       "max_urls_per_event", "dedup_window", "failure_log_retention"]
     static let server = ["listen", "admin_listen", "admin_token", "data_dir", "max_body", "max_urls_per_event",
-                         "dedup_window", "failure_log_retention", "idle_timeout", "queue_limit"]
+                         "dedup_window", "failure_log_retention", "idle_timeout", "queue_limit",
+                         "max_buffered", "max_connections", "header_timeout", "admin_hosts"]
     /// Keys of `[server]` that may also be written at the top level (not both).
     static let serverAtTop = ["max_urls_per_event", "dedup_window", "failure_log_retention"]
     static let source = ["name", "path", "verify", "keys", "max_age", "allow_unsigned", "id_from", "type_from",
@@ -105,6 +106,16 @@ struct Loader {
             if let size = try r.byteSize("max_body") { server.maxBody = size }
             if let timeout = try r.duration("idle_timeout") { server.idleTimeout = timeout }
             if let limit = try r.int("queue_limit", atLeast: 1) { server.queueLimit = limit }
+            if let size = try r.byteSize("max_buffered") { server.maxBuffered = size }
+            if let limit = try r.int("max_connections", atLeast: 1) { server.maxConnections = limit }
+            if let timeout = try r.duration("header_timeout") { server.headerTimeout = timeout }
+            if let hosts = try r.stringArray("admin_hosts") {
+                for (index, host) in hosts.enumerated() where !AdminHostPolicy.isHostName(host) {
+                    throw context.error(.invalidValue, location.key("admin_hosts").element(index),
+                                        "expected a host name or IP address without port or scheme")
+                }
+                server.adminHosts = hosts
+            }
         }
         if let r = holder("max_urls_per_event"), let limit = try r.int("max_urls_per_event", atLeast: 1) {
             server.maxURLsPerEvent = limit
@@ -121,7 +132,11 @@ struct Loader {
         }
         if !server.adminListen.isLoopback, server.adminToken == nil {
             throw context.error(.missingKey, location.key("admin_token"),
-                                "admin_listen \(server.adminListen) is not a loopback address, so admin_token is required")
+                                "admin_listen \(server.adminListen) is not a loopback address, so admin_token is required (loopback is an IP in 127.0.0.0/8, ::1 or localhost)")
+        }
+        if server.maxBuffered < server.maxBody {
+            throw context.error(.conflict, location.key("max_buffered"),
+                                "max_buffered (\(server.maxBuffered) bytes) is smaller than max_body (\(server.maxBody) bytes): no body that large could ever be admitted")
         }
         return server
     }

@@ -2,12 +2,17 @@ import HookrelayCore
 import NIOCore
 import NIOHTTP1
 
-/// Collects one request (head and body, up to a limit) from NIO's HTTP/1 pipeline, hands it
-/// to a responder and writes the answer. Sits behind `configureHTTPServerPipeline` (pipelining
-/// assistance, protocol error handling) and an `IdleStateHandler`.
+/// Collects one request (head and body, within `ListenerLimits`) from NIO's HTTP/1 pipeline,
+/// hands it to a responder and writes the answer. Sits behind `configureHTTPServerPipeline`
+/// (pipelining assistance, protocol error handling, a bounded head) and an `IdleStateHandler`.
 ///
-/// A body above the limit is answered 413 as soon as that is known — from Content-Length,
-/// before reading the body — and the connection is closed.
+/// - A body above `maxBody` is answered 413 as soon as that is known — from Content-Length,
+///   before reading the body — and the connection is closed.
+/// - A body must fit the shared `BodyBudget` (by its Content-Length before it is read, a
+///   chunked one by its bytes as they come); one that does not is answered 503 with
+///   `Retry-After` and the connection is closed. The body's share goes back once it is answered.
+/// - A head must be complete within `headerTimeout` of the accept or of the previous answer;
+///   otherwise the connection is closed.
 final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -16,29 +21,89 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case idle
         case receiving(HTTPRequestHead, ByteBuffer)
         case waitingForResponse
-        /// An early answer (413) was sent; the rest of the request is dropped and the connection closes.
+        /// An early answer (413, 503) was sent; the rest of the request is dropped and the connection closes.
         case discarding
     }
 
     private var state = State.idle
     private let responder: any HTTPResponder
     private let maxBody: Int
+    private let budget: BodyBudget
+    private let headerTimeout: TimeAmount
+    /// What the request in hand holds of `budget`.
+    private var reservation = BodyReservation()
+    /// The request in hand's Content-Length, when it declared one.
+    private var declaredLength: Int?
+    /// Closes the connection if no head arrives in time.
+    private var headerDeadline: Scheduled<Void>?
     /// The most a body buffer is given before its bytes arrive.
     static let initialBodyCapacity = 64 << 10
+    /// Seconds a client refused for lack of buffer room is asked to wait.
+    static let retryAfterSeconds = "5"
     private let serverHeader: String
 
-    init(responder: any HTTPResponder, maxBody: Int, serverHeader: String) {
+    init(responder: any HTTPResponder, limits: ListenerLimits, serverHeader: String) {
         self.responder = responder
-        self.maxBody = maxBody
+        self.maxBody = limits.maxBody
+        self.budget = limits.bodies
+        self.headerTimeout = .milliseconds(max(1, limits.headerTimeout.milliseconds))
         self.serverHeader = serverHeader
+    }
+
+    // MARK: - Connection events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { armHeaderDeadline(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armHeaderDeadline(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        headerDeadline?.cancel()
+        headerDeadline = nil
+        // A request cut off, or still waiting for its answer when the client left: its body's
+        // share goes back now (the responder keeps its own copy).
+        reservation.release(to: budget)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        headerDeadline?.cancel()
+        headerDeadline = nil
+        reservation.release(to: budget)
+    }
+
+    /// Starts the wait for the next head (from the accept, or from the end of an answer).
+    private func armHeaderDeadline(context: ChannelHandlerContext) {
+        headerDeadline?.cancel()
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        headerDeadline = context.eventLoop.scheduleTask(in: headerTimeout) {
+            let (handler, context) = bound.value
+            handler.headerDeadline = nil
+            // Only a connection still waiting for a head; a request in hand has its own timers.
+            guard case .idle = handler.state else { return }
+            handler.state = .discarding
+            context.close(promise: nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            headerDeadline?.cancel()
+            headerDeadline = nil
             let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
+            declaredLength = declared
             if let declared, declared > maxBody {
                 refuseTooLarge(context: context, head: head, message: "body of \(declared) bytes exceeds max_body (\(maxBody) bytes)")
+                return
+            }
+            // Admit the declared body against the memory all bodies share, before reading it.
+            if let declared, !reservation.take(declared, totalAfter: declared, from: budget) {
+                refuseOverloaded(context: context, head: head)
                 return
             }
             // HTTP/1.0 has no 100 Continue: its expectation is ignored (RFC 9110 §10.1.1).
@@ -51,16 +116,26 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
-            // Room for the declared body up to 64 KiB (a webhook is ~1 KiB); a longer one grows as
-            // its bytes arrive, so a client that only declares a large body holds little memory.
+            // Room for the declared body up to 64 KiB (a webhook is ~1 KiB); a longer one gets its
+            // declared size once its bytes arrive, so a client that only declares a large body
+            // holds little memory, and one that sends it is not given a doubled buffer.
             state = .receiving(head, context.channel.allocator.buffer(capacity: min(declared ?? 0, maxBody, Self.initialBodyCapacity)))
         case .body(var chunk):
             guard case .receiving(let head, var buffer) = state else { return }
-            if buffer.readableBytes + chunk.readableBytes > maxBody {
+            let total = buffer.readableBytes + chunk.readableBytes
+            if total > maxBody {
                 refuseTooLarge(context: context, head: head, message: "body exceeds max_body (\(maxBody) bytes)")
                 return
             }
+            // A body without Content-Length (chunked) is admitted by the bytes received.
+            if declaredLength == nil, !reservation.take(chunk.readableBytes, totalAfter: total, from: budget) {
+                refuseOverloaded(context: context, head: head)
+                return
+            }
             state = .idle  // drop the reference so the append does not copy
+            if buffer.writableBytes < chunk.readableBytes, let declared = declaredLength, declared >= total {
+                buffer.reserveCapacity(declared)
+            }
             buffer.writeBuffer(&chunk)
             state = .receiving(head, buffer)
         case .end:
@@ -104,8 +179,20 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         write(.error(413, message), version: head.version, keepAlive: false, context: context)
     }
 
+    /// The body does not fit the memory bodies share (`max_buffered`): 503, and the connection closes.
+    private func refuseOverloaded(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        let message = "request bodies in hand fill max_buffered; retry later"
+        responder.refusedByListener(request(head, body: [], on: context.eventLoop), status: 503, reason: message)
+        state = .discarding
+        let retryAfter = HeaderField(name: "Retry-After", value: Self.retryAfterSeconds)
+        write(.error(503, message, headers: [retryAfter]), version: head.version, keepAlive: false, context: context)
+    }
+
     private func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
         if case .waitingForResponse = state { state = .idle }
+        // The answered body's share of the budget goes back (the responder is done with it).
+        reservation.release(to: budget)
+        declaredLength = nil
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 4)
         headers.add(name: "Server", value: serverHeader)
@@ -124,6 +211,9 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         if keepAlive {
+            // The next head is due within headerTimeout of this answer (armed before the write:
+            // a pipelined head NIO holds back arrives during it, and disarms it).
+            if case .idle = state { armHeaderDeadline(context: context) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {
             let channel = context.channel

@@ -5,12 +5,20 @@ import Synchronization
 
 /// The admin listener's request bin (SPEC §7): `ANY /bin/{name}[/…]` records the request and
 /// answers 200; `GET /bin/{name}/inspect` shows the last 100 (HTML, or JSON with
-/// `?format=json` or `Accept: application/json`). The local stand-in for a temporary test URL. Memory is bounded: at most
-/// `maxBins` bins (the least recently used goes first), 100 requests each, bodies cut at 64 KiB.
+/// `?format=json` or `Accept: application/json`). The local stand-in for a temporary test URL.
+///
+/// Anonymous callers cannot grow it (SPEC §11): at most `maxBins` bins (the least recently used
+/// goes first), `perBin` requests each, a request's body cut at 64 KiB and its head at 8 KiB,
+/// and `maxBytes` in all (past it the oldest requests of any bin go first).
 final class AdminRequestBin: Sendable {
     static let perBin = 100
     static let maxBins = 32
     static let maxBody = 64 * 1024
+    /// Header bytes (names and values) kept of one request; the target is cut to `maxURI`.
+    static let maxHead = 8 * 1024
+    static let maxURI = 2 * 1024
+    /// What every bin together may hold.
+    static let maxBytes = 16 << 20
 
     struct Captured: Sendable {
         var time: Int64
@@ -19,12 +27,33 @@ final class AdminRequestBin: Sendable {
         var headers: [HeaderField]
         var body: [UInt8]
         var truncated: Bool
+        /// Order of arrival across every bin (the oldest goes first when `maxBytes` is reached).
+        var sequence: UInt64 = 0
+
+        /// What keeping it costs, near enough: its bytes plus a fixed share per string.
+        var cost: Int {
+            headers.reduce(body.count + uri.utf8.count + method.utf8.count + 128) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+        }
     }
 
     private struct State {
         var bins: [String: [Captured]] = [:]
         var lastUsed: [String: UInt64] = [:]
         var clock: UInt64 = 0
+        /// The cost of every request kept.
+        var bytes = 0
+
+        mutating func removeOldest(of name: String) {
+            guard let removed = bins[name]?.first else { return }
+            bins[name]!.removeFirst()
+            bytes -= removed.cost
+        }
+
+        mutating func removeBin(_ name: String) {
+            bytes -= (bins[name] ?? []).reduce(0) { $0 + $1.cost }
+            bins[name] = nil
+            lastUsed[name] = nil
+        }
     }
 
     private let state = Mutex(State())
@@ -55,21 +84,45 @@ final class AdminRequestBin: Sendable {
     }
 
     private func record(_ name: String, _ request: HTTPRequest) {
-        let captured = Captured(
-            time: AdminTime.nowMillis(), method: request.method, uri: request.uri, headers: request.headers,
-            body: Array(request.body.prefix(Self.maxBody)), truncated: request.body.count > Self.maxBody
+        var captured = Captured(
+            time: AdminTime.nowMillis(), method: String(request.method.prefix(32)), uri: Self.cut(request.uri, to: Self.maxURI),
+            headers: [], body: Array(request.body.prefix(Self.maxBody)), truncated: request.body.count > Self.maxBody
         )
+        var headBytes = 0
+        for header in request.headers {
+            headBytes += header.name.utf8.count + header.value.utf8.count
+            guard headBytes <= Self.maxHead else {
+                captured.truncated = true
+                break
+            }
+            captured.headers.append(header)
+        }
+        let cost = captured.cost
         state.withLock { state in
             if state.bins[name] == nil, state.bins.count >= Self.maxBins,
                let evict = state.lastUsed.min(by: { $0.value < $1.value })?.key {
-                state.bins[evict] = nil
-                state.lastUsed[evict] = nil
+                state.removeBin(evict)
             }
             state.clock += 1
+            captured.sequence = state.clock
             state.lastUsed[name] = state.clock
             state.bins[name, default: []].append(captured)
-            if state.bins[name]!.count > Self.perBin { state.bins[name]!.removeFirst() }
+            state.bytes += cost
+            if state.bins[name]!.count > Self.perBin { state.removeOldest(of: name) }
+            // Past the bound for all bins: the oldest requests go first, whichever bin holds them.
+            while state.bytes > Self.maxBytes,
+                  let oldest = state.bins.filter({ !$0.value.isEmpty }).min(by: { $0.value[0].sequence < $1.value[0].sequence })?.key {
+                state.removeOldest(of: oldest)
+            }
         }
+    }
+
+    /// `text` cut to at most `limit` bytes of UTF-8, on a scalar boundary.
+    private static func cut(_ text: String, to limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var end = text.utf8.index(text.utf8.startIndex, offsetBy: limit)
+        while end > text.startIndex, end.samePosition(in: text.unicodeScalars) == nil { end = text.utf8.index(before: end) }
+        return String(text[..<end])
     }
 
     private static func isValidName(_ name: Substring) -> Bool {
@@ -102,7 +155,7 @@ final class AdminRequestBin: Sendable {
                 out += AdminPage.escape("\(header.name): \(header.value)") + "\n"
             }
             out += "\n" + AdminPage.escape(String(decoding: captured.body, as: UTF8.self))
-            if captured.truncated { out += "\n[… cut at \(maxBody) bytes]" }
+            if captured.truncated { out += "\n[… cut: bodies are kept to \(maxBody) bytes, headers to \(maxHead)]" }
             out += "</pre></section>\n"
         }
         return out + "</body></html>\n"

@@ -5,8 +5,10 @@ import HookrelayStore
 import Logging
 
 /// The admin listener (SPEC §7): probes, `/metrics`, the operator's JSON API, the `/admin`
-/// page and the request bin. When `admin_token` is set, everything but the probes needs
-/// `Authorization: Bearer <token>`.
+/// page and the request bin. Everything but the probes and `/metrics` must name this listener
+/// in `Host` (421 otherwise) and a `POST` to `/admin/…` must not come from another `Origin`
+/// (403), so a web page cannot reach it through DNS rebinding (SPEC §11). When `admin_token` is
+/// set, everything but the probes needs `Authorization: Bearer <token>`.
 ///
 /// Store reads block (SQLite), so they run on a serial dispatch queue of their own, never on
 /// the NIO event loop that called `respond`; writes (replay) go through the store's writer.
@@ -23,6 +25,7 @@ final class AdminResponder: HTTPResponder {
     private let onReplay: @Sendable () -> Void
     private let destinationNames: Set<String>
     private let bins = AdminRequestBin()
+    private let hosts: AdminHostPolicy
     private let reads = DispatchQueue(label: "hookrelay-admin-reads", qos: .utility)
 
     /// `onReplay` runs after a replay re-queued at least one delivery (the scheduler's wake-up,
@@ -35,6 +38,7 @@ final class AdminResponder: HTTPResponder {
         self.adminToken = config.server.adminToken.map { Array($0.utf8) }
         self.onReplay = onReplay
         destinationNames = Set(config.destinations.map(\.name))
+        hosts = AdminHostPolicy(listenHost: config.server.adminListen.host, adminHosts: config.server.adminHosts)
     }
 
     func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
@@ -52,6 +56,19 @@ final class AdminResponder: HTTPResponder {
             return
         default:
             break
+        }
+        // Probes and /metrics are exempt: they send whatever address they used.
+        if path != "/metrics" {
+            let host = request.header("host")
+            if let refusal = hosts.refusal(host: host) {
+                completion(.error(refusal.status, refusal.reason))
+                return
+            }
+            if request.method == "POST", path.hasPrefix("/admin"), let refusal = hosts.refusal(origin: request.header("origin"), host: host) {
+                logger.warning("admin request refused", metadata: ["path": .string(path), "status": "403", "reason": .string(refusal.reason)])
+                completion(.error(refusal.status, refusal.reason))
+                return
+            }
         }
         guard isAuthorized(request) else {
             completion(.error(401, "admin_token required", headers: [HeaderField(name: "WWW-Authenticate", value: "Bearer")]))

@@ -49,10 +49,16 @@ final class IngestResponder: HTTPResponder {
     }
 
     /// A request on a source's path refused by the listener itself (413: body over `max_body`;
-    /// 400: a body NIO could not parse): counted and logged like every other refused event (SPEC §7).
+    /// 503: no room for its body within `max_buffered`; 400: a body NIO could not parse): counted
+    /// and logged like every other refused event (SPEC §7).
     func refusedByListener(_ request: HTTPRequest, status: Int, reason: String) {
         guard let source = sourcesByPath[request.path] else { return }
-        metrics.received(source: source.config.name, outcome: status == 413 ? "tooLarge" : "malformed")
+        let outcome = switch status {
+        case 413: "tooLarge"
+        case 503: "buffers_full"
+        default: "malformed"
+        }
+        metrics.received(source: source.config.name, outcome: outcome)
         logger.warning("event refused", metadata: ["source": .string(source.config.name), "status": .stringConvertible(status), "reason": .string(reason)])
     }
 

@@ -37,18 +37,28 @@ public final class Relay: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: UsableCores.count)
         let scheduler = DeliveryScheduler(config: config, store: store, engine: engine, metrics: metrics, logger: logger)
         self.scheduler = scheduler
+        // Bodies held by both listeners share one cap (SPEC §11, max_buffered).
+        let server = config.server
+        let bodies = BodyBudget(capacity: server.maxBuffered)
+        let limits = ListenerLimits(
+            maxBody: server.maxBody, bodies: bodies, maxConnections: server.maxConnections,
+            headerTimeout: server.headerTimeout, idleTimeout: server.idleTimeout
+        )
         ingest = HTTPServer(
             name: "ingest", group: group,
             responder: IngestResponder(config: config, store: store, metrics: metrics, logger: logger, scheduler: scheduler),
-            maxBody: config.server.maxBody, idleTimeout: config.server.idleTimeout
+            limits: limits
         )
+        var adminLimits = limits
+        // The request bin stands in for a destination: it takes any body the relay may forward
+        // (it keeps the first 64 KiB). The admin API's own requests are small.
+        adminLimits.maxBody = max(1 << 20, server.maxBody)
         admin = HTTPServer(
             name: "admin", group: group,
             responder: AdminResponder(config: config, store: store, metrics: metrics, logger: logger, onReplay: { scheduler.wake() }),
-            // The request bin stands in for a destination: it takes any body the relay may forward
-            // (it keeps the first 64 KiB). The admin API's own requests are small.
-            maxBody: max(1 << 20, config.server.maxBody), idleTimeout: config.server.idleTimeout
+            limits: adminLimits
         )
+        metrics.watch(listeners: [ingest, admin], bodies: bodies)
     }
 
     /// Binds both listeners; returns their addresses (useful with port 0).

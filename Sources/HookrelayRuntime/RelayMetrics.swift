@@ -1,4 +1,5 @@
 import Foundation
+import HookrelayHTTP
 public import HookrelayStore
 import Synchronization
 
@@ -37,6 +38,8 @@ public final class RelayMetrics: Sendable {
     }
 
     private let counters = Mutex(Counters())
+    /// The listeners and the body budget whose gauges the page shows (SPEC §11's limits).
+    private let limits = Mutex<(listeners: [HTTPServer], bodies: BodyBudget?)>(([], nil))
 
     public init() {}
 
@@ -127,7 +130,26 @@ public final class RelayMetrics: Sendable {
         out += "hookrelay_store_readable \(queue == nil ? 0 : 1)\n"
         header(&out, "hookrelay_store_write_queue_depth", "gauge", "Writes waiting for a commit.")
         out += "hookrelay_store_write_queue_depth \(queueDepth)\n"
+        renderLimits(&out)
         return out
+    }
+
+    /// Shows `listeners`' connections and `bodies`' use on this page.
+    func watch(listeners: [HTTPServer], bodies: BodyBudget) {
+        limits.withLock { $0 = (listeners, bodies) }
+    }
+
+    private func renderLimits(_ out: inout String) {
+        let (listeners, bodies) = limits.withLock { $0 }
+        guard let bodies else { return }
+        header(&out, "hookrelay_connections_open", "gauge", "Inbound connections open, by listener (max_connections each).")
+        for listener in listeners { out += "hookrelay_connections_open{listener=\"\(escape(listener.name))\"} \(listener.openConnections)\n" }
+        header(&out, "hookrelay_connections_refused_total", "counter", "Inbound connections closed at accept because max_connections were open, by listener.")
+        for listener in listeners { out += "hookrelay_connections_refused_total{listener=\"\(escape(listener.name))\"} \(listener.refusedConnections)\n" }
+        header(&out, "hookrelay_buffered_body_bytes", "gauge", "Bytes of request bodies admitted and not yet answered, across both listeners.")
+        out += "hookrelay_buffered_body_bytes \(bodies.used)\n"
+        header(&out, "hookrelay_buffered_body_bytes_limit", "gauge", "max_buffered: the most request bodies may hold.")
+        out += "hookrelay_buffered_body_bytes_limit \(bodies.capacity)\n"
     }
 
     private func header(_ out: inout String, _ name: String, _ type: String, _ help: String) {

@@ -434,6 +434,28 @@ func usableSigningKeysLoad() throws {
     #expect(server.adminListen.isLoopback)
 }
 
+/// SPEC §11: the listener limits and admin_hosts are read from [server], with their defaults.
+@Test func listenerLimits() throws {
+    let defaults = try load(baseConfig).config.server
+    #expect(defaults.maxBuffered == 256 << 20)
+    #expect(defaults.maxConnections == 10_000)
+    #expect(defaults.headerTimeout == .seconds(10))
+    #expect(defaults.adminHosts.isEmpty)
+    let text = """
+        [server]
+        max_buffered = "64MiB"
+        max_connections = 500
+        header_timeout = "2s"
+        admin_hosts = ["relay.internal", "[fd00::1]"]
+
+        """ + baseConfig
+    let server = try load(text).config.server
+    #expect(server.maxBuffered == 64 << 20)
+    #expect(server.maxConnections == 500)
+    #expect(server.headerTimeout == .seconds(2))
+    #expect(server.adminHosts == ["relay.internal", "[fd00::1]"])
+}
+
 @Test func checkTableOfSpecExample() throws {
     let loaded = try load(specExample, environment: ["MAILGUN_WEBHOOK_SIGNING_KEY": "k"])
     let crm = "crm <https://crm.example.com/hooks/mailgun>"

@@ -67,7 +67,7 @@ final class AdminRelay: Sendable {
         """
     }
 
-    init(token: String? = nil, seed: (EventStore) async throws -> Void = { _ in }) async throws {
+    init(token: String? = nil, server extraServer: String = "", seed: (EventStore) async throws -> Void = { _ in }) async throws {
         directory = try TemporaryDirectory(prefix: "hookrelay-admin")
         self.token = token
         let dataDirectory = directory.file("data")
@@ -79,7 +79,7 @@ final class AdminRelay: Sendable {
             throw error
         }
         seedStore.close()
-        let server = token.map { "admin_token = \"\($0)\"" } ?? ""
+        let server = (token.map { "admin_token = \"\($0)\"\n" } ?? "") + extraServer
         let loaded = try RelayConfigLoader.load(
             text: Self.configText(dataDirectory: dataDirectory, server: server), path: directory.file("relay.conf"), environment: [:]
         )
@@ -114,8 +114,10 @@ final class AdminRelay: Sendable {
 }
 
 /// Runs `body` against a fresh seeded relay and always stops it.
-func withAdminRelay(token: String? = nil, seed: (EventStore) async throws -> Void = { _ in }, _ body: (AdminRelay) async throws -> Void) async throws {
-    let relay = try await AdminRelay(token: token, seed: seed)
+func withAdminRelay(
+    token: String? = nil, server: String = "", seed: (EventStore) async throws -> Void = { _ in }, _ body: (AdminRelay) async throws -> Void
+) async throws {
+    let relay = try await AdminRelay(token: token, server: server, seed: seed)
     do {
         try await body(relay)
     } catch {

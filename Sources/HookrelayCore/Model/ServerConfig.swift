@@ -5,7 +5,10 @@
 /// `data_dir` (path, default ./data), `max_body` (size, default 10MiB), `max_urls_per_event`
 /// (int, default 3), `dedup_window` (duration, default 72h), `failure_log_retention` (duration,
 /// default 30d = 720h), `idle_timeout` (duration, default 60s), `queue_limit` (int, default
-/// 10000: accepts waiting for a commit before 503).
+/// 10000: accepts waiting for a commit before 503), and the limits of SPEC §11: `max_buffered`
+/// (size, default 256MiB: request bodies held across all connections), `max_connections` (int,
+/// default 10000 per listener), `header_timeout` (duration, default 10s), `admin_hosts` (names
+/// the admin listener answers to besides loopback and `admin_listen`'s host, default none).
 public struct ServerConfig: Sendable, Equatable {
     public var listen: SocketAddressSpec
     public var adminListen: SocketAddressSpec
@@ -17,6 +20,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var failureLogRetention: Duration
     public var idleTimeout: Duration
     public var queueLimit: Int
+    public var maxBuffered: Int
+    public var maxConnections: Int
+    public var headerTimeout: Duration
+    public var adminHosts: [String]
 
     public init(
         listen: SocketAddressSpec = SocketAddressSpec(host: "127.0.0.1", port: 8080),
@@ -28,7 +35,11 @@ public struct ServerConfig: Sendable, Equatable {
         dedupWindow: Duration = .seconds(72 * 3600),
         failureLogRetention: Duration = .seconds(30 * 24 * 3600),
         idleTimeout: Duration = .seconds(60),
-        queueLimit: Int = 10_000
+        queueLimit: Int = 10_000,
+        maxBuffered: Int = 256 * 1024 * 1024,
+        maxConnections: Int = 10_000,
+        headerTimeout: Duration = .seconds(10),
+        adminHosts: [String] = []
     ) {
         self.listen = listen
         self.adminListen = adminListen
@@ -40,6 +51,10 @@ public struct ServerConfig: Sendable, Equatable {
         self.failureLogRetention = failureLogRetention
         self.idleTimeout = idleTimeout
         self.queueLimit = queueLimit
+        self.maxBuffered = maxBuffered
+        self.maxConnections = maxConnections
+        self.headerTimeout = headerTimeout
+        self.adminHosts = adminHosts
     }
 }
 
@@ -64,10 +79,9 @@ public struct SocketAddressSpec: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    /// True for 127.0.0.0/8, ::1 and localhost.
-    public var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    /// True for an IP literal in 127.0.0.0/8, `::1`, or the name `localhost` (SPEC §11); any
+    /// other name, `127.evil.example` among them, is not loopback.
+    public var isLoopback: Bool { LoopbackHost.isLoopback(host) }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
