@@ -37,6 +37,7 @@ public final class CurlEngine: Sendable {
         let finished = self.finished
         let thread = Thread {
             loop.run(inbox: inbox, counters: counters)
+            counters.threadEnded.store(true, ordering: .releasing)
             finished.signal()
         }
         thread.name = "hookrelay-curl"
@@ -78,6 +79,14 @@ public final class CurlEngine: Sendable {
         if engineThread.withLock({ $0 }) == current { return }
         finished.wait()
         finished.signal()  // let any other waiter through too
+    }
+
+    /// `stop(grace:)` for async callers: the same stop, waited for without holding a thread.
+    public func shutDown(grace: Duration) async {
+        guard beginStop(grace: grace) else { return }
+        while !counters.threadEnded.load(ordering: .acquiring) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Moves the inbox to stopping; true when there is a thread to wait for.

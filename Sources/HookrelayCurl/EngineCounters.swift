@@ -6,4 +6,6 @@ final class EngineCounters: Sendable {
     let inFlight = Atomic<Int>(0)
     /// Connections libcurl opened (sum of `CURLINFO_NUM_CONNECTS` over finished transfers).
     let newConnections = Atomic<Int>(0)
+    /// Set once the engine thread has ended.
+    let threadEnded = Atomic<Bool>(false)
 }

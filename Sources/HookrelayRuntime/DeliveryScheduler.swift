@@ -4,73 +4,44 @@ import HookrelayCurl
 import HookrelayStore
 import Logging
 
-/// Moves due deliveries from the store to the curl engine and their outcomes back (SPEC §6).
+/// Moves due deliveries from the store to the curl engine and their outcomes back (SPEC §6):
+/// the driver of `DeliveryLanes`, which decides everything (slots, rate, retries, what is
+/// stranded). This class only performs the lanes' actions — claims and records through the
+/// store, attempts through the engine — and feeds their results back, each in one lock section.
 ///
-/// One dedicated thread claims due work per destination in small batches — never more than
-/// the destination's free `max_in_flight` slots and what its `rate` allows — so a backlog of
-/// millions stays on disk. Each completion goes through `DeliveryStateMachine` (delivered,
-/// rejected, retry at T, dead) and is stored, with a failure-log record when it failed.
+/// One dedicated thread ticks the lanes: it claims due work per destination in small batches —
+/// never more than the destination's free `max_in_flight` slots and what its `rate` allows —
+/// so a backlog of millions stays on disk.
 ///
-/// `@unchecked Sendable`: all mutable state is guarded by `condition`.
+/// `@unchecked Sendable`: `lanes`, `woken` and `loopEnded` are only touched under `condition`.
 final class DeliveryScheduler: @unchecked Sendable {
-    /// How a destination's attempts are made; fixed at start, read without the lock. A class,
-    /// so handing it to `send` passes one reference, not the whole config.
-    private final class Rules: Sendable {
-        let destination: DestinationConfig
-        let builder: DeliveryRequestBuilder
-        let policy: DeliveryPolicy
-
-        init(destination: DestinationConfig) {
-            self.destination = destination
-            builder = DeliveryRequestBuilder(destination: destination)
-            policy = DeliveryPolicy(destination: destination)
-        }
-    }
-
-    /// A destination's slots and rate tokens (under `condition`).
-    private struct Lane {
-        let maxInFlight: Int
-        var limiter: RateLimiter
-        /// Attempts on the wire (bounded by `max_in_flight`).
-        var inFlight = 0
-        /// Attempts ended whose outcome is not committed yet (`stop` waits for them).
-        var recording = 0
-    }
-
+    /// How a destination's requests are shaped; fixed at start, read without the lock.
+    private let builders: [String: DeliveryRequestBuilder]
     private let store: EventStore
     private let engine: CurlEngine
     private let metrics: RelayMetrics
     private let logger: Logger
     private let config: RelayConfig
-    private let pollInterval: Duration
+    private let clock: WallClock
     private let condition = NSCondition()
-    private let rules: [String: Rules]
-    private var lanes: [String: Lane] = [:]
-    private var order: [String] = []
+    private var lanes: DeliveryLanes
     private var woken = false
-    private var stopping = false
     private var loopEnded = false
     private var lastPurge: Int64 = 0
-    /// Deliveries left claimed because their outcome (or release) did not commit: put back due
-    /// by the loop until the store takes it, so none waits for a restart.
-    private var stranded: [Int64] = []
     private var thread: Thread?
 
-    init(config: RelayConfig, store: EventStore, engine: CurlEngine, metrics: RelayMetrics, logger: Logger, pollInterval: Duration = .seconds(1)) {
+    init(
+        config: RelayConfig, store: EventStore, engine: CurlEngine, metrics: RelayMetrics, logger: Logger,
+        clock: WallClock = .system, pollInterval: Duration = .seconds(1)
+    ) {
         self.config = config
         self.store = store
         self.engine = engine
         self.metrics = metrics
         self.logger = logger
-        self.pollInterval = pollInterval
-        let now = Self.nowMillis()
-        var rules: [String: Rules] = [:]
-        for destination in config.destinations {
-            rules[destination.name] = Rules(destination: destination)
-            lanes[destination.name] = Lane(maxInFlight: destination.maxInFlight, limiter: RateLimiter(rate: destination.rate, now: now))
-            order.append(destination.name)
-        }
-        self.rules = rules
+        self.clock = clock
+        lanes = DeliveryLanes(destinations: config.destinations, now: clock.now(), pollInterval: pollInterval)
+        builders = Dictionary(uniqueKeysWithValues: config.destinations.map { ($0.name, DeliveryRequestBuilder(destination: $0)) })
     }
 
     func start() {
@@ -80,7 +51,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         thread.start()
     }
 
-    /// New work may be due (an accept, a replay): look now instead of at the next poll.
+    /// New work may be due (a replay): look now instead of at the next poll.
     func wake() {
         condition.lock()
         woken = true
@@ -88,236 +59,235 @@ final class DeliveryScheduler: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Takes a slot of `destination` for an event about to be accepted, when one is free now
-    /// (in-flight bound and rate): the delivery is then stored claimed and handed over with
-    /// `dispatch(_:)` right after the commit, without a claim round trip through the store.
-    /// Every `true` must be followed by `dispatch` or `release(destination:)`.
-    func reserve(destination: String) -> Bool {
-        let now = Self.nowMillis()
+    // MARK: - Ingest
+
+    /// The deliveries an event about to be accepted must make, one per routed destination,
+    /// each marked to be stored claimed when its destination has a free slot now (in-flight
+    /// bound and rate): its first attempt then starts right after the commit. Every target
+    /// returned must be passed back to `accepted(_:targets:event:)`.
+    func targets(for destinations: [DestinationConfig]) -> [DeliveryTarget] {
+        guard !destinations.isEmpty else { return [] }
+        let now = clock.now()
         condition.lock()
         defer { condition.unlock() }
-        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.maxInFlight,
-              lane.limiter.available(wanted: 1, now: now) == 1 else { return false }
-        lane.inFlight += 1
-        lane.limiter.take(1, now: now)
-        lanes[destination] = lane
-        return true
+        return destinations.map { DeliveryTarget(destination: $0.name, url: $0.url, claimNow: lanes.reserve($0.name, now: now)) }
     }
 
-    /// Gives back a slot taken by `reserve` that was not used (duplicate, store refused), with
-    /// its rate token.
-    func release(destination: String) {
-        giveBack(destination, slots: 1, wake: true)
-    }
-
-    /// Returns unused slots and their rate tokens. `wake` only when another thread gives them
-    /// back: the loop returning its own unused slots must not wake itself (it would spin).
-    private func giveBack(_ destination: String, slots: Int, wake: Bool) {
-        guard slots > 0 else { return }
+    /// The accept of `targets` ended with `result`: first attempts start for the deliveries stored
+    /// claimed, the slots no delivery took go back, and the loop looks for the rest.
+    func accepted(_ result: Result<AcceptOutcome, StoreUnavailable>, targets: [DeliveryTarget], event: AcceptedEvent) {
+        let claimed: [ClaimedTarget]
+        var newDeliveries = 0
+        if case .success(.accepted(let count, let stored)) = result {
+            claimed = stored
+            newDeliveries = count
+        } else {
+            claimed = []
+        }
+        let unused = targets.filter { target in target.claimNow && !claimed.contains { $0.url == target.url } }.map(\.destination)
+        let deliveries = claimed.map { target in
+            ClaimedDelivery(
+                id: target.deliveryID, eventID: event.id, eventType: event.type, source: event.source, destination: target.destination,
+                url: target.url, attempts: 0, replays: 0, body: event.body, contentType: event.contentType
+            )
+        }
+        guard !unused.isEmpty || !deliveries.isEmpty || newDeliveries > 0 else { return }
         condition.lock()
-        lanes[destination]?.inFlight -= slots
-        lanes[destination]?.limiter.refund(slots)
-        if wake {
+        let actions = lanes.accepted(deliveries.map(Self.ticket), unused: unused)
+        if !unused.isEmpty || newDeliveries > claimed.count {
             woken = true
             condition.broadcast()
         }
         condition.unlock()
-    }
-
-    /// Starts the first attempt of a delivery stored claimed, on a slot taken by `reserve`.
-    func dispatch(_ delivery: ClaimedDelivery) {
-        guard let rules = rules[delivery.destination] else { return }
-        send(delivery, rules: rules, now: Self.nowMillis())
+        perform(actions, deliveries: deliveries, now: clock.now())
     }
 
     /// Attempts on the wire.
     var inFlight: Int {
         condition.lock()
         defer { condition.unlock() }
-        return lanes.values.reduce(0) { $0 + $1.inFlight }
+        return lanes.inFlight
     }
+
+    // MARK: - Stop
 
     /// Stops claiming, lets attempts in progress finish for up to `grace`, aborts the rest
     /// (they stay in the store, due again at once) and waits until every outcome is stored.
-    /// Blocking.
-    func stop(grace: Duration) {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !loopEnded && thread != nil { condition.wait() }
-        condition.unlock()
-        engine.stop(grace: grace)
-        // Completions (stored outcomes, or releases of cancelled attempts) commit shortly after.
-        let deadline = Date().addingTimeInterval(5)
-        condition.lock()
-        while lanes.values.contains(where: { $0.inFlight > 0 || $0.recording > 0 }) && Date() < deadline {
-            _ = condition.wait(until: deadline)
+    func stop(grace: Duration) async {
+        locked {
+            lanes.stop()
+            condition.broadcast()
         }
-        condition.unlock()
+        await waitUntil(deadline: .now + .seconds(5)) { loopEnded || thread == nil }
+        await engine.shutDown(grace: grace)
+        // Completions (stored outcomes, or hand-backs of cancelled attempts) commit shortly after.
+        await waitUntil(deadline: .now + .seconds(5)) { lanes.isSettled }
+    }
+
+    /// Polls `condition` (read under the lock) until it holds or `deadline` passes.
+    private func waitUntil(deadline: ContinuousClock.Instant, _ holds: () -> Bool) async {
+        while true {
+            if locked(holds) || ContinuousClock.now >= deadline { return }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Runs `body` under the lock (a plain function, so async callers may use it).
+    private func locked<T>(_ body: () -> T) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return body()
     }
 
     // MARK: - The loop
 
     private func runLoop() {
         while true {
+            let now = clock.now()
             condition.lock()
-            if stopping {
+            if lanes.stopping {
                 loopEnded = true
                 condition.broadcast()
                 condition.unlock()
                 return
             }
             woken = false
+            var (actions, wakeAt) = lanes.tick(now: now)
             condition.unlock()
 
-            let now = Self.nowMillis()
-            var wakeAt = now + pollInterval.milliseconds
-            for name in order {
-                wakeAt = min(wakeAt, dispatchDue(destination: name, now: now))
+            for action in actions {
+                switch action {
+                case .claim(let destination, let limit):
+                    wakeAt = min(wakeAt, claim(destination: destination, limit: limit, now: now))
+                case .handBack(let ids, let dueAt):
+                    handBackStranded(ids, dueAt: dueAt)
+                case .start, .record:
+                    break  // a tick only claims and hands back
+                }
             }
-            releaseStranded(now: now)
             purgeIfDue(now: now)
 
             condition.lock()
-            while !woken && !stopping {
-                let waitMillis = wakeAt - Self.nowMillis()
+            while !woken && !lanes.stopping {
+                let waitMillis = wakeAt - clock.now()
                 if waitMillis <= 0 { break }
-                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(waitMillis) / 1000))
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(min(waitMillis, 3_600_000)) / 1000))
             }
             condition.unlock()
         }
     }
 
-    /// Claims and sends what is due for one destination; returns when to look at it again.
-    /// Slots and rate tokens are taken before the claim (under the lock, so ingest's
-    /// `reserve` cannot take the same ones) and what the claim did not use is given back.
-    private func dispatchDue(destination name: String, now: Int64) -> Int64 {
-        guard let destinationRules = rules[name] else { return Int64.max }
+    /// Performs a `claim`: a read tells whether anything is due (most wake-ups find nothing,
+    /// since first attempts are handed over at accept time), then the claim itself. Returns when
+    /// to look at the destination again.
+    private func claim(destination: String, limit: Int, now: Int64) -> Int64 {
+        let nextDue = (try? store.nextDueTime(destination: destination)) ?? nil
+        var deliveries: [ClaimedDelivery] = []
+        if let nextDue, nextDue <= now {
+            switch store.claimDue(destination: destination, now: now, limit: limit) {
+            case .success(let claimed): deliveries = claimed
+            case .failure(let error):
+                logger.error("cannot claim deliveries", metadata: ["destination": "\(destination)", "error": "\(error)"])
+            }
+        }
         condition.lock()
-        guard var lane = lanes[name] else {
-            condition.unlock()
-            return Int64.max
-        }
-        let free = lane.maxInFlight - lane.inFlight
-        let allowed = lane.limiter.available(wanted: max(0, free), now: now)
-        let nextToken = lane.limiter.nextAvailable(now: now)
-        if allowed > 0 {
-            lane.inFlight += allowed
-            lane.limiter.take(allowed, now: now)
-            lanes[name] = lane
-        }
+        let (actions, wakeAt) = lanes.claimed(deliveries.map(Self.ticket), destination: destination, limit: limit, nextDue: nextDue, now: now)
         condition.unlock()
-
-        guard allowed > 0 else {
-            // Full: a completion wakes us. Rate-limited: look again when a token is back.
-            return free <= 0 ? Int64.max : nextToken
-        }
-        // A read (no write, no commit) tells whether anything is due; most wake-ups find nothing,
-        // since first attempts are handed over at accept time.
-        let nextDue = (try? store.nextDueTime(destination: name)) ?? nil
-        guard let nextDue, nextDue <= now else {
-            giveBack(name, slots: allowed, wake: false)
-            return nextDue ?? Int64.max
-        }
-        let claimed = claim(destination: name, now: now, limit: allowed)
-        giveBack(name, slots: allowed - claimed.count, wake: false)
-        if claimed.isEmpty { return now + pollInterval.milliseconds }
-        for delivery in claimed {
-            send(delivery, rules: destinationRules, now: now)
-        }
-        // A full batch means more may be due right away.
-        return claimed.count == allowed ? now : now + pollInterval.milliseconds
+        perform(actions, deliveries: deliveries, now: now)
+        return wakeAt
     }
 
-    private func claim(destination: String, now: Int64, limit: Int) -> [ClaimedDelivery] {
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = ResultBox<[ClaimedDelivery]>()
-        store.claimDue(destination: destination, now: now, limit: limit) { result in
-            box.value = result
-            semaphore.signal()
-        }
-        semaphore.wait()
-        switch box.value {
-        case .success(let deliveries):
-            return deliveries
-        case .failure(let error):
-            logger.error("cannot claim deliveries", metadata: ["destination": "\(destination)", "error": "\(error)"])
-            return []
-        case nil:
-            return []
+    // MARK: - Attempts
+
+    private static func ticket(_ delivery: ClaimedDelivery) -> DeliveryLanes.Ticket {
+        DeliveryLanes.Ticket(deliveryID: delivery.id, destination: delivery.destination, attemptsMade: delivery.attempts)
+    }
+
+    /// Performs the `start`s of `actions`, finding each delivery by its id in `deliveries`.
+    private func perform(_ actions: [DeliveryLanes.Action], deliveries: [ClaimedDelivery], now: Int64) {
+        guard !actions.isEmpty else { return }
+        let byID = Dictionary(deliveries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for case .start(let ticket) in actions {
+            if let delivery = byID[ticket.deliveryID] { send(delivery, ticket: ticket, now: now) }
         }
     }
 
-    private func send(_ delivery: ClaimedDelivery, rules: Rules, now: Int64) {
-        var machine = DeliveryStateMachine(policy: rules.policy, attempts: delivery.attempts, dueAt: now)
-        guard case .send(let attempt) = machine.start(now: now) else {
-            strand(delivery.id)
-            attemptEnded(delivery.destination)
-            outcomeStored(delivery.destination)
-            return
-        }
+    private func send(_ delivery: ClaimedDelivery, ticket: DeliveryLanes.Ticket, now: Int64) {
+        let attempt = ticket.nextAttempt
         let request: OutboundRequest
         do {
-            request = try rules.builder.request(
+            guard let builder = builders[delivery.destination] else { throw RewriteError("destination \(delivery.destination) is not configured") }
+            request = try builder.request(
                 url: delivery.url, eventID: delivery.eventID, attempt: attempt, body: delivery.body,
                 contentType: delivery.contentType, now: now / 1000
             )
         } catch {
             // The body cannot be shaped for this destination (unparseable, bad template or key):
             // no retry would help, so the delivery is dead at once, logged with error "rewrite".
-            let record = AttemptRecord(
-                deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType, destination: delivery.destination,
-                url: delivery.url, attempt: attempt, state: "dead", nextAttemptAt: nil, status: nil, error: "rewrite",
-                message: error.reason, response: "", replays: delivery.replays, time: now, isFailure: true
-            )
-            metrics.attempt(destination: delivery.destination, outcome: "dead", latency: nil)
+            let reason = (error as? RewriteError)?.reason ?? "\(error)"
             logger.warning("delivery cannot be rewritten", metadata: [
                 "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
-                "attempt": "\(attempt)", "error": "rewrite", "reason": "\(error.reason)",
+                "attempt": "\(attempt)", "error": "rewrite", "reason": "\(reason)",
             ])
-            attemptEnded(delivery.destination)
-            store.record(record) { [self] outcome in
-                if case .failure(let storeError) = outcome { outcomeNotStored(delivery, attempt: attempt, error: storeError) }
-                outcomeStored(delivery.destination)
-            }
+            ended(delivery, ticket: ticket, .unsendable, result: AttemptResult(status: nil), message: reason, error: "rewrite")
             return
         }
-        let started = machine
         engine.send(request) { [self] result in
-            complete(delivery, attempt: attempt, machine: started, result: result)
+            if result.transportError?.kind == .cancelled {
+                ended(delivery, ticket: ticket, .cancelled, result: result)
+            } else {
+                ended(delivery, ticket: ticket, .finished(result), result: result)
+            }
         }
     }
 
-    private func complete(_ delivery: ClaimedDelivery, attempt: Int, machine: DeliveryStateMachine, result: AttemptResult) {
-        let now = Self.nowMillis()
-        // The request is over: its slot is free for the next attempt now, not after the outcome's
-        // commit. The delivery stays claimed in the store until then, so nothing claims it twice.
-        attemptEnded(delivery.destination)
-        if result.transportError?.kind == .cancelled {
+    /// An attempt ended (on the curl thread, or at once when it could not be sent): the lanes
+    /// free its slot and decide; the outcome is counted, logged and stored.
+    private func ended(
+        _ delivery: ClaimedDelivery, ticket: DeliveryLanes.Ticket, _ end: DeliveryLanes.AttemptEnd, result: AttemptResult,
+        message: String? = nil, error: String? = nil
+    ) {
+        let now = clock.now()
+        condition.lock()
+        let action = lanes.attemptEnded(ticket, end, now: now)
+        // A slot is free: the loop looks for due work.
+        woken = true
+        condition.broadcast()
+        condition.unlock()
+
+        switch action {
+        case .handBack(let ids, let dueAt):
             metrics.attempt(destination: delivery.destination, outcome: "cancelled", latency: nil)
             logger.info("delivery attempt cancelled, due again", metadata: [
                 "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
-                "attempt": "\(attempt)", "reason": "\(result.transportError?.message ?? "")",
+                "attempt": "\(ticket.nextAttempt)", "reason": "\(result.transportError?.message ?? "")",
             ])
-            store.release(deliveryIDs: [delivery.id], dueAt: now) { [self] outcome in
-                if case .failure = outcome { strand(delivery.id) }
-                outcomeStored(delivery.destination)
+            store.release(deliveryIDs: ids, dueAt: dueAt) { [self] outcome in
+                if case .failure = outcome { storedOrNot(ticket, stored: false) } else { storedOrNot(ticket, stored: true) }
             }
-            return
+        case .record(_, let attempt, let decision):
+            record(delivery, ticket: ticket, attempt: attempt, decision: decision, result: result, message: message, error: error, now: now)
+        case .claim, .start:
+            break
         }
-        var machine = machine
-        let decision = machine.finish(result, now: now)
+    }
+
+    private func record(
+        _ delivery: ClaimedDelivery, ticket: DeliveryLanes.Ticket, attempt: Int, decision: DeliveryDecision, result: AttemptResult,
+        message: String?, error: String?, now: Int64
+    ) {
         let nextAttempt: Int64? = if case .retry(let at) = decision { at } else { nil }
+        let sent = error == nil  // an unsendable body never went out
         let record = AttemptRecord(
             deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType, destination: delivery.destination,
             url: delivery.url, attempt: attempt, state: decision.state, nextAttemptAt: nextAttempt, status: result.status,
-            error: decision == .delivered ? nil : result.errorKind, message: result.transportError?.message,
+            error: error ?? (decision == .delivered ? nil : result.errorKind), message: message ?? result.transportError?.message,
             response: result.responseSnippet, replays: delivery.replays, time: now, isFailure: decision.isFailure
         )
         // Counted and logged here, on the curl thread, not in the completion below: that runs on the
         // store's writer, the thread that limits ingest. A refused outcome is logged after it.
-        metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: result.latency)
-        if decision.isFailure {
+        metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: sent ? result.latency : nil)
+        if decision.isFailure && sent {
             logger.warning("delivery attempt failed", metadata: [
                 "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
                 "attempt": "\(attempt)", "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.errorKind)",
@@ -325,59 +295,36 @@ final class DeliveryScheduler: @unchecked Sendable {
             ])
         }
         store.record(record) { [self] outcome in
-            if case .failure(let error) = outcome { outcomeNotStored(delivery, attempt: attempt, error: error) }
-            outcomeStored(delivery.destination)
+            if case .failure(let storeError) = outcome {
+                // The delivery stays claimed, and the next tick puts it back due (a restart would
+                // too); the attempt is made again under the same number. The attempt's own line and
+                // count (made when it ended) said what it would have become.
+                logger.error("cannot store an attempt's outcome; the attempt is due again", metadata: [
+                    "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "attempt": "\(attempt)", "error": "\(storeError)",
+                ])
+                storedOrNot(ticket, stored: false)
+            } else {
+                storedOrNot(ticket, stored: true)
+            }
         }
     }
 
-    /// The store refused an attempt's outcome: the delivery stays claimed, and the loop puts it
-    /// back due (a restart would too); the attempt is made again under the same number. The
-    /// attempt's own line and count (made when it ended) said what it would have become.
-    private func outcomeNotStored(_ delivery: ClaimedDelivery, attempt: Int, error: StoreUnavailable) {
-        logger.error("cannot store an attempt's outcome; the attempt is due again", metadata: [
-            "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "attempt": "\(attempt)", "error": "\(error)",
-        ])
-        strand(delivery.id)
-    }
-
-    /// An attempt left the wire: its slot is free (the loop looks for due work); its outcome is
-    /// being stored.
-    private func attemptEnded(_ destination: String) {
+    /// The outcome of an ended attempt committed, or was refused and is stranded.
+    private func storedOrNot(_ ticket: DeliveryLanes.Ticket, stored: Bool) {
         condition.lock()
-        lanes[destination]?.inFlight -= 1
-        lanes[destination]?.recording += 1
-        woken = true
+        lanes.outcomeStored(ticket, stored: stored)
+        if !stored { woken = true }
         condition.broadcast()
         condition.unlock()
     }
 
-    /// The outcome of an ended attempt committed (or was refused and stranded).
-    private func outcomeStored(_ destination: String) {
-        condition.lock()
-        lanes[destination]?.recording -= 1
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func strand(_ deliveryID: Int64) {
-        condition.lock()
-        stranded.append(deliveryID)
-        woken = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Puts stranded deliveries back due; those the store still refuses wait for the next turn.
-    private func releaseStranded(now: Int64) {
-        condition.lock()
-        let ids = stranded
-        stranded.removeAll()
-        condition.unlock()
-        guard !ids.isEmpty else { return }
-        store.release(deliveryIDs: ids, dueAt: now) { [self] outcome in
+    /// Performs a tick's `handBack` of stranded deliveries; those the store still refuses wait
+    /// for the next tick.
+    private func handBackStranded(_ ids: [Int64], dueAt: Int64) {
+        store.release(deliveryIDs: ids, dueAt: dueAt) { [self] outcome in
             guard case .failure = outcome else { return }
             condition.lock()
-            stranded.append(contentsOf: ids)
+            lanes.handBackFailed(ids)
             condition.unlock()
         }
     }
@@ -389,15 +336,13 @@ final class DeliveryScheduler: @unchecked Sendable {
             if case .failure(let error) = result { logger.error("purge failed", metadata: ["error": "\(error)"]) }
         }
     }
-
-    static func nowMillis() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
 }
 
-/// A value handed from a completion to a waiting thread (the semaphore orders the accesses).
-///
-/// `@unchecked Sendable`: written before `signal()`, read after `wait()`.
-private final class ResultBox<T: Sendable>: @unchecked Sendable {
-    var value: Result<T, StoreUnavailable>?
+/// What the scheduler needs of an event just accepted to start its first attempts.
+struct AcceptedEvent: Sendable {
+    var id: String
+    var type: String
+    var source: String
+    var body: [UInt8]
+    var contentType: String
 }

@@ -20,11 +20,13 @@ final class IngestResponder: HTTPResponder {
     private let metrics: RelayMetrics
     private let retryAfterSeconds = "5"
     private let scheduler: DeliveryScheduler
+    private let clock: WallClock
 
     /// New deliveries go to `scheduler`: first attempts straight after the commit when the
     /// destination has a free slot, the rest through the store.
-    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, scheduler: DeliveryScheduler) {
+    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, scheduler: DeliveryScheduler, clock: WallClock = .system) {
         self.scheduler = scheduler
+        self.clock = clock
         var sources: [String: Source] = [:]
         for source in config.sources {
             sources[source.path] = Source(config: source, verifier: SourceVerifier(source: source))
@@ -87,7 +89,7 @@ final class IngestResponder: HTTPResponder {
             return
         }
         let name = source.config.name
-        let nowMillis = Self.nowMillis()
+        let nowMillis = clock.now()
         let event: ReceivedEvent
         switch source.verifier.receive(request.webhookRequest, now: nowMillis / 1000) {
         case .failure(let refusal):
@@ -104,7 +106,7 @@ final class IngestResponder: HTTPResponder {
         // first, as for any event; the store answers `noRoute` and keeps only the token.
         let routed = router.destinations(source: name, event: event)
         let scheduler = self.scheduler
-        let targets = routed.map { DeliveryTarget(destination: $0.name, url: $0.url, claimNow: scheduler.reserve(destination: $0.name)) }
+        let targets = scheduler.targets(for: routed)
         let accept = AcceptRequest(
             source: name, event: event, body: request.body, destinations: targets,
             receivedAt: nowMillis, tokenExpiresAt: nowMillis + 2 * source.config.maxAge.milliseconds
@@ -112,43 +114,25 @@ final class IngestResponder: HTTPResponder {
         let logger = self.logger
         let metrics = self.metrics
         let retryAfter = retryAfterSeconds
-        let body = request.body
+        let accepted = AcceptedEvent(id: event.id, type: event.type, source: name, body: request.body, contentType: event.contentType)
         let onConnectionThread = request.onConnectionThread
         store.accept(accept) { result in
             // This runs on the store's writer thread: hand the rest to the connection's thread.
-            onConnectionThread { answer(result) }
-        }
-
-        /// Starts the first attempts of the deliveries stored claimed; gives back the slots
-        /// of those that were not (the URL already had the event).
-        @Sendable func handOver(_ claimed: [ClaimedTarget], newDeliveries: Int) {
-            for target in targets where target.claimNow && !claimed.contains(where: { $0.url == target.url }) {
-                scheduler.release(destination: target.destination)
+            onConnectionThread {
+                scheduler.accepted(result, targets: targets, event: accepted)
+                answer(result)
             }
-            for target in claimed {
-                scheduler.dispatch(ClaimedDelivery(
-                    id: target.deliveryID, eventID: event.id, eventType: event.type, source: name, destination: target.destination,
-                    url: target.url, attempts: 0, replays: 0, body: body, contentType: event.contentType
-                ))
-            }
-            if newDeliveries > claimed.count { scheduler.wake() }
-        }
-
-        @Sendable func releaseReserved() {
-            for target in targets where target.claimNow { scheduler.release(destination: target.destination) }
         }
 
         @Sendable func answer(_ result: Result<AcceptOutcome, StoreUnavailable>) {
             let quotedID = JSONText.quote(event.id)
             switch result {
-            case .success(.accepted(let count, let claimed)):
-                handOver(claimed, newDeliveries: count)
+            case .success(.accepted(let count, _)):
                 metrics.received(source: name, outcome: "accepted")
                 // The values as they are (`.string`), not copies made by interpolation: this line is per event.
                 logger.info("event accepted", metadata: ["source": .string(name), "event_id": .string(event.id), "event": .string(event.type), "deliveries": .stringConvertible(count)])
                 completion(.json(200, #"{"status":"accepted","id":\#(quotedID)}"#))
             case .success(.duplicate):
-                releaseReserved()
                 metrics.received(source: name, outcome: "duplicate")
                 logger.info("event duplicate", metadata: ["source": .string(name), "event_id": .string(event.id), "event": .string(event.type)])
                 completion(.json(200, #"{"status":"duplicate","id":\#(quotedID)}"#))
@@ -157,22 +141,16 @@ final class IngestResponder: HTTPResponder {
                 logger.info("event rejected: no route", metadata: ["source": "\(name)", "event_id": "\(event.id)", "event": "\(event.type)"])
                 completion(.json(406, #"{"status":"rejected","id":\#(quotedID),"message":"no route for this event type and domain"}"#))
             case .success(.tokenReplayed(let original)):
-                releaseReserved()
                 metrics.received(source: name, outcome: "token_replayed")
                 logger.warning("signature token replayed with a different event", metadata: [
                     "source": "\(name)", "event_id": "\(event.id)", "first_event_id": "\(original)",
                 ])
                 completion(.error(403, "signature token already used for another event"))
             case .failure(let unavailable):
-                releaseReserved()
                 metrics.received(source: name, outcome: "store_\(unavailable.reason.rawValue)")
                 logger.error("event refused: store unavailable", metadata: ["source": "\(name)", "event_id": "\(event.id)", "reason": "\(unavailable)"])
                 completion(.error(503, "store \(unavailable.reason.rawValue); retry later", headers: [HeaderField(name: "Retry-After", value: retryAfter)]))
             }
         }
-    }
-
-    static func nowMillis() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 }

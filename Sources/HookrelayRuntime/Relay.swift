@@ -94,14 +94,8 @@ public final class Relay: Sendable {
     /// by `grace`), leaves unfinished deliveries due in the store, and closes it.
     public func stop(grace: Duration = .seconds(10)) async {
         await ingest.stop(grace: grace)
-        // Blocking: waits for attempts in progress, then for their outcomes to be stored.
-        let scheduler = self.scheduler
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                scheduler.stop(grace: grace)
-                continuation.resume()
-            }
-        }
+        // Waits for attempts in progress, then for their outcomes to be stored.
+        await scheduler.stop(grace: grace)
         await admin.stop(grace: .seconds(1))
         store.close()
         try? await group.shutdownGracefully()

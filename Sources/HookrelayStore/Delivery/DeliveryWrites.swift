@@ -78,6 +78,15 @@ extension EventStore {
         }, completion: completion))
     }
 
+    /// `claimDue` for a thread of the caller's own that has nothing else to do meanwhile (the
+    /// scheduler's): blocks until the claim committed or was refused. Never call it on an event
+    /// loop or the writer thread.
+    public func claimDue(destination: String, now: Int64, limit: Int) -> Result<[ClaimedDelivery], StoreUnavailable> {
+        let answer = WriteAnswer<[ClaimedDelivery]>()
+        claimDue(destination: destination, now: now, limit: limit) { answer.set($0) }
+        return answer.wait()
+    }
+
     /// Stores the outcome of an attempt and, for a failed one, its failure-log record.
     /// Outcomes arriving together are stored by one write (see `OutcomeBatch`).
     public func record(_ attempt: AttemptRecord, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {

@@ -1,0 +1,214 @@
+/// Every destination's delivery lane as one pure state machine (SPEC §6): its slots
+/// (`max_in_flight`), its `rate`, the retry decision for each attempt that ends, and the
+/// deliveries whose outcome the store did not take. It takes events — an event accepted, a
+/// tick of the clock, a claim answered, an attempt ended, an outcome stored, stop — and
+/// returns the actions its owner performs (`DeliveryScheduler`: claim, start, record, release,
+/// wake). Nothing here waits or does I/O; time is passed in, so a test runs Mailgun's whole
+/// eight-hour schedule with plain values.
+///
+/// A delivery's life: due in the store → claimed (a slot and a rate token taken) → attempt on
+/// the wire → ended (the slot is free at once) → outcome recorded (delivered, rejected, retry
+/// at T, dead) → committed. An outcome the store refuses leaves the delivery claimed; it is
+/// *stranded* and handed back due at the next tick, so none waits for a restart.
+public struct DeliveryLanes: Sendable {
+    /// One delivery as the lanes know it: enough to number its next attempt.
+    public struct Ticket: Sendable, Equatable {
+        public var deliveryID: Int64
+        public var destination: String
+        /// Attempts made before this one (the first attempt is number 1).
+        public var attemptsMade: Int
+
+        public init(deliveryID: Int64, destination: String, attemptsMade: Int) {
+            self.deliveryID = deliveryID
+            self.destination = destination
+            self.attemptsMade = attemptsMade
+        }
+
+        /// The number of the attempt about to start.
+        public var nextAttempt: Int { attemptsMade + 1 }
+    }
+
+    /// What the owner does next.
+    public enum Action: Sendable, Equatable {
+        /// Claim up to `limit` due deliveries of `destination` from the store and report them
+        /// with `claimed(_:)`; the slots and rate tokens are already taken.
+        case claim(destination: String, limit: Int)
+        /// Send attempt number `ticket.nextAttempt` now.
+        case start(Ticket)
+        /// Store this outcome (and, for a failure, its failure-log record), then report it
+        /// with `outcomeStored(_:stored:)`.
+        case record(Ticket, attempt: Int, decision: DeliveryDecision)
+        /// Put these claimed deliveries back due at `dueAt` (cancelled attempts, stranded
+        /// outcomes); report a refusal with `handBackFailed(_:)`.
+        case handBack([Int64], dueAt: Int64)
+    }
+
+    /// How an attempt ended.
+    public enum AttemptEnd: Sendable, Equatable {
+        /// An answer, or a transport failure: classified by the destination's policy.
+        case finished(AttemptResult)
+        /// Cut short by shutdown: not the destination's failure; due again at once.
+        case cancelled
+        /// The body could not be shaped for the destination (rewrite, template, key): no retry
+        /// would help, so the delivery is dead at once.
+        case unsendable
+    }
+
+    /// One destination's rules and counters.
+    struct Lane: Sendable {
+        let maxInFlight: Int
+        let policy: DeliveryPolicy
+        var limiter: RateLimiter
+        /// Attempts on the wire (and slots reserved for them).
+        var inFlight = 0
+        /// Attempts ended whose outcome is not committed yet (`stop` waits for them).
+        var recording = 0
+    }
+
+    private var lanes: [String: Lane]
+    /// Destinations in config order (the order ticks look at them).
+    public let order: [String]
+    /// How long a tick that finds nothing lets pass before the next one.
+    public let pollInterval: Int64
+    public private(set) var stopping = false
+    /// Deliveries left claimed because their outcome or hand-back did not commit.
+    private var stranded: [Int64] = []
+
+    /// `destinations`: name, `max_in_flight`, `rate` and retry policy of each, in config order.
+    public init(destinations: [DestinationConfig], now: Int64, pollInterval: Duration = .seconds(1)) {
+        var lanes: [String: Lane] = [:]
+        for destination in destinations {
+            lanes[destination.name] = Lane(
+                maxInFlight: destination.maxInFlight, policy: DeliveryPolicy(destination: destination),
+                limiter: RateLimiter(rate: destination.rate, now: now)
+            )
+        }
+        self.lanes = lanes
+        order = destinations.map(\.name)
+        self.pollInterval = pollInterval.milliseconds
+    }
+
+    // MARK: - Ingest
+
+    /// Takes a slot of `destination` for an event about to be accepted, when one is free now
+    /// (in-flight bound and rate): its delivery is then stored claimed and started by
+    /// `accepted(_:unused:)` right after the commit, without a claim round trip.
+    public mutating func reserve(_ destination: String, now: Int64) -> Bool {
+        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.maxInFlight,
+              lane.limiter.available(wanted: 1, now: now) == 1 else { return false }
+        lane.inFlight += 1
+        lane.limiter.take(1, now: now)
+        lanes[destination] = lane
+        return true
+    }
+
+    /// The accept committed (or did not): `claimed` are the deliveries stored claimed on
+    /// reserved slots, started now; `unused` names the destinations whose reserved slot no
+    /// delivery took (the URL had the event already, a duplicate, the store refused), given
+    /// back with their rate tokens.
+    public mutating func accepted(_ claimed: [Ticket], unused: [String]) -> [Action] {
+        for destination in unused { giveBack(destination, slots: 1) }
+        return claimed.map { .start($0) }
+    }
+
+    // MARK: - The clock
+
+    /// What is due now: a claim per destination with free slots and rate tokens (taken now),
+    /// stranded deliveries handed back; and when to tick again if nothing else wakes the owner.
+    public mutating func tick(now: Int64) -> (actions: [Action], wakeAt: Int64) {
+        var actions: [Action] = []
+        var wakeAt = now + pollInterval
+        guard !stopping else { return ([], .max) }
+        for name in order {
+            guard var lane = lanes[name] else { continue }
+            let free = lane.maxInFlight - lane.inFlight
+            let allowed = lane.limiter.available(wanted: max(0, free), now: now)
+            guard allowed > 0 else {
+                // Full: an ended attempt wakes the owner. Rate-limited: tick when a token is back.
+                if free > 0 { wakeAt = min(wakeAt, lane.limiter.nextAvailable(now: now)) }
+                continue
+            }
+            lane.inFlight += allowed
+            lane.limiter.take(allowed, now: now)
+            lanes[name] = lane
+            actions.append(.claim(destination: name, limit: allowed))
+        }
+        if !stranded.isEmpty {
+            actions.append(.handBack(stranded, dueAt: now))
+            stranded.removeAll()
+        }
+        return (actions, wakeAt)
+    }
+
+    /// A claim's answer: the deliveries claimed (started now; the slots not used go back) and,
+    /// when none was due, when the next one is. Returns the starts and when to tick again.
+    public mutating func claimed(
+        _ tickets: [Ticket], destination: String, limit: Int, nextDue: Int64?, now: Int64
+    ) -> (actions: [Action], wakeAt: Int64) {
+        giveBack(destination, slots: limit - tickets.count)
+        let wakeAt: Int64
+        if tickets.isEmpty {
+            wakeAt = nextDue.map { $0 > now ? $0 : now + pollInterval } ?? .max
+        } else {
+            // A full batch means more may be due right away.
+            wakeAt = tickets.count == limit ? now : now + pollInterval
+        }
+        return (tickets.map { .start($0) }, wakeAt)
+    }
+
+    // MARK: - Attempts
+
+    /// An attempt left the wire (or never went out): its slot is free now, not after the
+    /// outcome's commit — the delivery stays claimed in the store until then, so nothing claims
+    /// it twice. Returns the outcome to store, or the hand-back of a cancelled attempt.
+    public mutating func attemptEnded(_ ticket: Ticket, _ end: AttemptEnd, now: Int64) -> Action {
+        lanes[ticket.destination]?.inFlight -= 1
+        lanes[ticket.destination]?.recording += 1
+        let attempt = ticket.nextAttempt
+        switch end {
+        case .cancelled:
+            return .handBack([ticket.deliveryID], dueAt: now)
+        case .unsendable:
+            return .record(ticket, attempt: attempt, decision: .dead)
+        case .finished(let result):
+            let policy = lanes[ticket.destination]?.policy ?? DeliveryPolicy(retry: [])
+            return .record(ticket, attempt: attempt, decision: policy.decide(attempt: attempt, result: result, now: now))
+        }
+    }
+
+    /// The outcome (or hand-back) of an ended attempt committed, or the store refused it: then
+    /// the delivery stays claimed, and the next tick hands it back due.
+    public mutating func outcomeStored(_ ticket: Ticket, stored: Bool) {
+        lanes[ticket.destination]?.recording -= 1
+        if !stored { stranded.append(ticket.deliveryID) }
+    }
+
+    /// A `handBack` of stranded deliveries the store refused: they wait for the next tick.
+    public mutating func handBackFailed(_ deliveryIDs: [Int64]) {
+        stranded.append(contentsOf: deliveryIDs)
+    }
+
+    // MARK: - Stop
+
+    /// No more claims or reservations; attempts in flight end as they will.
+    public mutating func stop() {
+        stopping = true
+    }
+
+    /// Nothing on the wire and no outcome waiting for its commit.
+    public var isSettled: Bool {
+        lanes.values.allSatisfy { $0.inFlight == 0 && $0.recording == 0 }
+    }
+
+    /// Attempts on the wire, all destinations together.
+    public var inFlight: Int { lanes.values.reduce(0) { $0 + $1.inFlight } }
+
+    /// Deliveries waiting to be handed back.
+    public var strandedCount: Int { stranded.count }
+
+    private mutating func giveBack(_ destination: String, slots: Int) {
+        guard slots > 0 else { return }
+        lanes[destination]?.inFlight -= slots
+        lanes[destination]?.limiter.refund(slots)
+    }
+}
