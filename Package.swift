@@ -97,6 +97,9 @@ let package = Package(
         ),
         .testTarget(name: "HookrelayCoreTests", dependencies: ["HookrelayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "HookrelayHTTPTests", dependencies: ["HookrelayHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HookrelayStoreTests", dependencies: ["HookrelayStore", "HookrelayCore", "HookrelayTestSupport"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "HookrelayConfigTests", dependencies: ["HookrelayConfig", "HookrelayCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HookrelayCurlTests",

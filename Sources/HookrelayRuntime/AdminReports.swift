@@ -50,7 +50,7 @@ public struct AdminStats: Sendable {
 
     /// Reads the numbers from the store: configured destinations first (in config order), then
     /// any the store still holds deliveries for. Blocking: keep it off event loops.
-    public static func collect(store: EventStore, config: RelayConfig, now: Int64) throws -> AdminStats {
+    public static func collect(store: any RelayStore, config: RelayConfig, now: Int64) throws -> AdminStats {
         let queue = try store.queueStatus()
         let events = try store.counts().events
         var rows: [Destination] = config.destinations.map {

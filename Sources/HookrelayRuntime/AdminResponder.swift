@@ -18,7 +18,7 @@ final class AdminResponder: HTTPResponder {
     static let defaultFailureLimit = 100
 
     private let config: RelayConfig
-    private let store: EventStore
+    private let store: any RelayStore
     private let metrics: RelayMetrics
     private let logger: Logger
     private let adminToken: [UInt8]?
@@ -30,7 +30,7 @@ final class AdminResponder: HTTPResponder {
 
     /// `onReplay` runs after a replay re-queued at least one delivery (the scheduler's wake-up,
     /// so replayed deliveries go out at once instead of at the next poll).
-    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, onReplay: @escaping @Sendable () -> Void) {
+    init(config: RelayConfig, store: any RelayStore, metrics: RelayMetrics, logger: Logger, onReplay: @escaping @Sendable () -> Void) {
         self.config = config
         self.store = store
         self.metrics = metrics
@@ -222,7 +222,7 @@ final class AdminResponder: HTTPResponder {
     // MARK: - Helpers
 
     /// Runs a blocking store read off the event loop; a thrown error is a 503.
-    private func read(_ completion: @escaping @Sendable (HTTPResponse) -> Void, _ body: @escaping @Sendable (EventStore) throws -> HTTPResponse) {
+    private func read(_ completion: @escaping @Sendable (HTTPResponse) -> Void, _ body: @escaping @Sendable (any RelayStore) throws -> HTTPResponse) {
         let store = self.store
         reads.async {
             do {

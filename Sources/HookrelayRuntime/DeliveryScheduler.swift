@@ -17,7 +17,7 @@ import Logging
 final class DeliveryScheduler: @unchecked Sendable {
     /// How a destination's requests are shaped; fixed at start, read without the lock.
     private let builders: [String: DeliveryRequestBuilder]
-    private let store: EventStore
+    private let store: any RelayStore
     private let engine: CurlEngine
     private let metrics: RelayMetrics
     private let logger: Logger
@@ -31,7 +31,7 @@ final class DeliveryScheduler: @unchecked Sendable {
     private var thread: Thread?
 
     init(
-        config: RelayConfig, store: EventStore, engine: CurlEngine, metrics: RelayMetrics, logger: Logger,
+        config: RelayConfig, store: any RelayStore, engine: CurlEngine, metrics: RelayMetrics, logger: Logger,
         clock: WallClock = .system, pollInterval: Duration = .seconds(1)
     ) {
         self.config = config

@@ -15,7 +15,7 @@ final class IngestResponder: HTTPResponder {
 
     private let sourcesByPath: [String: Source]
     private let router: Router
-    private let store: EventStore
+    private let store: any RelayStore
     private let logger: Logger
     private let metrics: RelayMetrics
     private let retryAfterSeconds = "5"
@@ -24,7 +24,7 @@ final class IngestResponder: HTTPResponder {
 
     /// New deliveries go to `scheduler`: first attempts straight after the commit when the
     /// destination has a free slot, the rest through the store.
-    init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, scheduler: DeliveryScheduler, clock: WallClock = .system) {
+    init(config: RelayConfig, store: any RelayStore, metrics: RelayMetrics, logger: Logger, scheduler: DeliveryScheduler, clock: WallClock = .system) {
         self.scheduler = scheduler
         self.clock = clock
         var sources: [String: Source] = [:]

@@ -124,13 +124,6 @@ public final class EventStore: Sendable {
         submit(ResultWrite({ connection in try AcceptWrite.perform(request, statements: statements, on: connection) }, completion: completion), bounded: true)
     }
 
-    /// Async form of `accept(_:completion:)`.
-    public func accept(_ request: AcceptRequest) async -> Result<AcceptOutcome, StoreUnavailable> {
-        await withCheckedContinuation { continuation in
-            accept(request) { continuation.resume(returning: $0) }
-        }
-    }
-
     /// Queues a write; answers `overloaded` at once when the store is closed or, for a
     /// `bounded` write (an accept), when the queue is full.
     func submit(_ write: any GroupedWrite, bounded: Bool = false) {
@@ -164,6 +157,10 @@ public final class EventStore: Sendable {
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         try reader.withConnection(body)
     }
+}
+
+extension EventStore: RelayStore {
+    public var location: String { path }
 }
 
 /// A connection used by one caller at a time.

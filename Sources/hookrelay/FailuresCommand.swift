@@ -60,7 +60,7 @@ struct FailuresCommand: ParsableCommand {
 enum OperatorStore {
     /// Runs `body` on the store, or returns nil (with a note on stderr) when `data_dir` holds
     /// no store yet. A store that cannot be opened or read exits 1.
-    static func with<T>(_ config: RelayConfig, _ body: (EventStore) throws -> T) throws -> T? {
+    static func with<T>(_ config: RelayConfig, _ body: (any RelayStore) throws -> T) throws -> T? {
         guard let store = try open(config) else { return nil }
         defer { store.close() }
         do {
@@ -68,7 +68,7 @@ enum OperatorStore {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            printError("hookrelay: cannot read the store \(store.path): \(error)")
+            printError("hookrelay: cannot read the store \(store.location): \(error)")
             throw ExitStatus.runtimeFailure
         }
     }

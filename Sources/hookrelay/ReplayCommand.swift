@@ -76,7 +76,7 @@ struct ReplayCommand: AsyncParsableCommand {
             do {
                 found = try store.eventRecord(id: id) != nil
             } catch {
-                printError("hookrelay: cannot read the store \(store.path): \(error)")
+                printError("hookrelay: cannot read the store \(store.location): \(error)")
                 throw ExitStatus.runtimeFailure
             }
             guard found else {

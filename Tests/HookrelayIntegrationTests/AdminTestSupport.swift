@@ -34,7 +34,7 @@ final class AdminRelay: Sendable {
     let ingestPort: Int
     let token: String?
 
-    var store: EventStore { relay.store }
+    var store: any RelayStore { relay.store }
 
     static func configText(dataDirectory: String, server: String = "") -> String {
         """
