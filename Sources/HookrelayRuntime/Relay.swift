@@ -12,7 +12,7 @@ import Synchronization
 /// Used by `hookrelay serve` (through `RelayService`) and directly by the tests.
 public final class Relay: Sendable {
     public let config: RelayConfig
-    public let store: EventStore
+    public let store: any RelayStore
     public let metrics = RelayMetrics()
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
@@ -20,13 +20,18 @@ public final class Relay: Sendable {
     private let admin: HTTPServer
     private let engine: CurlEngine
     private let scheduler: DeliveryScheduler
-    private let addresses = Mutex<(ingest: SocketAddress, admin: SocketAddress)?>(nil)
+    private let addresses = Mutex<(ingest: SocketAddress?, admin: SocketAddress?)>((nil, nil))
 
-    /// Opens the store; nothing listens until `start()`.
-    public init(config: RelayConfig, logger: Logger) throws {
+    /// Opens the SQLite store in `data_dir`; nothing listens until `start()`.
+    public convenience init(config: RelayConfig, logger: Logger) throws {
+        let store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
+        try self.init(config: config, store: store, logger: logger)
+    }
+
+    /// A relay on `store`, which it owns from now on (closed by `stop`, or at once if this fails).
+    public init(config: RelayConfig, store: any RelayStore, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        let store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
         do {
             engine = try CurlEngine()
         } catch {
@@ -61,42 +66,91 @@ public final class Relay: Sendable {
         metrics.watch(listeners: [ingest, admin], bodies: bodies)
     }
 
-    /// Binds both listeners; returns their addresses (useful with port 0).
+    /// Starts delivery and binds both listeners; returns their addresses (useful with port 0).
+    /// For tests and embedding; `hookrelay serve` runs `services(grace:)` in a `ServiceGroup`.
     @discardableResult
     public func start() async throws -> (ingest: SocketAddress, admin: SocketAddress) {
-        let server = config.server
-        engine.start()
-        scheduler.start()
-        if store.recoveredInFlight > 0 {
-            logger.notice("deliveries in flight at the last stop are due again", metadata: ["count": "\(store.recoveredInFlight)"])
-        }
-        let adminAddress: SocketAddress, ingestAddress: SocketAddress
+        startDelivery()
         do {
-            adminAddress = try await admin.start(host: server.adminListen.host, port: server.adminListen.port)
-            ingestAddress = try await ingest.start(host: server.listen.host, port: server.listen.port)
+            let adminAddress = try await startListener(.admin)
+            let ingestAddress = try await startListener(.ingest)
+            return (ingestAddress, adminAddress)
         } catch {
             // A listener could not bind: nothing may keep running (claimed deliveries go back due).
             await stop(grace: .zero)
             throw error
         }
-        addresses.withLock { $0 = (ingestAddress, adminAddress) }
-        logger.info("listening", metadata: [
-            "ingest": "\(ingestAddress.hookrelayDescription)", "admin": "\(adminAddress.hookrelayDescription)",
-            "data_dir": "\(server.dataDirectory)",
-        ])
-        for source in config.sources where source.scheme == .none {
-            logger.warning("source accepts unsigned requests", metadata: ["source": "\(source.name)", "path": "\(source.path)"])
-        }
-        return (ingestAddress, adminAddress)
     }
 
     /// Stops taking events, lets requests in hand and attempts in flight finish (each bounded
-    /// by `grace`), leaves unfinished deliveries due in the store, and closes it.
+    /// by `grace`), leaves unfinished deliveries due in the store, and closes it: the order of
+    /// `services(grace:)`'s shutdown.
     public func stop(grace: Duration = .seconds(10)) async {
-        await ingest.stop(grace: grace)
-        // Waits for attempts in progress, then for their outcomes to be stored.
+        await stopListener(.ingest, grace: grace)
+        await stopDelivery(grace: grace)
+        await stopListener(.admin, grace: .seconds(1))
+        await closeStore()
+    }
+
+    // MARK: - Steps, shared by `start`/`stop` and the services
+
+    /// The two listeners.
+    enum Listener: String, Sendable {
+        case ingest, admin
+    }
+
+    /// The curl engine and the scheduler's loop.
+    func startDelivery() {
+        engine.start()
+        scheduler.start()
+        if store.recoveredInFlight > 0 {
+            logger.notice("deliveries in flight at the last stop are due again", metadata: ["count": "\(store.recoveredInFlight)"])
+        }
+    }
+
+    /// Binds `listener`; once both are bound, logs `listening` with both addresses (what the
+    /// operator, and the process tests, read).
+    func startListener(_ listener: Listener) async throws -> SocketAddress {
+        let server = config.server
+        let address: SocketAddress
+        switch listener {
+        case .admin: address = try await admin.start(host: server.adminListen.host, port: server.adminListen.port)
+        case .ingest: address = try await ingest.start(host: server.listen.host, port: server.listen.port)
+        }
+        let both = addresses.withLock { bound -> (ingest: SocketAddress, admin: SocketAddress)? in
+            switch listener {
+            case .admin: bound.admin = address
+            case .ingest: bound.ingest = address
+            }
+            guard let ingest = bound.ingest, let admin = bound.admin else { return nil }
+            return (ingest, admin)
+        }
+        if let both {
+            logger.info("listening", metadata: [
+                "ingest": "\(both.ingest.hookrelayDescription)", "admin": "\(both.admin.hookrelayDescription)",
+                "data_dir": "\(server.dataDirectory)",
+            ])
+            for source in config.sources where source.scheme == .none {
+                logger.warning("source accepts unsigned requests", metadata: ["source": "\(source.name)", "path": "\(source.path)"])
+            }
+        }
+        return address
+    }
+
+    func stopListener(_ listener: Listener, grace: Duration) async {
+        switch listener {
+        case .ingest: await ingest.stop(grace: grace)
+        case .admin: await admin.stop(grace: grace)
+        }
+    }
+
+    /// Waits for attempts in progress (up to `grace`), then for their outcomes to be stored.
+    func stopDelivery(grace: Duration) async {
         await scheduler.stop(grace: grace)
-        await admin.stop(grace: .seconds(1))
+    }
+
+    /// Closes the store and the listeners' event loops; the last step.
+    func closeStore() async {
         store.close()
         try? await group.shutdownGracefully()
         logger.info("stopped")

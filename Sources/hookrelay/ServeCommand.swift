@@ -36,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: RelayService(relay: relay, grace: .seconds(shutdownGrace)))],
+                services: relay.services(grace: .seconds(shutdownGrace)),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
