@@ -13,6 +13,7 @@ struct DeliveryStateMachineTests {
     static let failure = AttemptResult(status: 500)
     static let success = AttemptResult(status: 200)
 
+    // Guards SPEC §6 the retry schedule and dead after the last retry (script/mutate retry-schedule, dead-after-last-retry).
     @Test("Mailgun's full schedule: 8 attempts, the last 8h05m after the first, then dead")
     func fullMailgunSchedule() {
         var clock = TestClock()
