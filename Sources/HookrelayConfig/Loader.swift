@@ -13,7 +13,7 @@ enum ConfigKeys {
     static let source = ["name", "path", "verify", "keys", "max_age", "allow_unsigned", "id_from", "type_from",
                          "header", "encoding"]
     static let destinationSettings = ["rewrite", "template", "redact", "sign", "sign_key", "headers", "timeout",
-                                      "retry", "success", "max_in_flight", "rate"]
+                                      "retry", "success", "max_in_flight", "rate", "ca_file"]
     static let destination = ["name", "url"] + destinationSettings
     static let route = ["source", "events", "domains", "to"]
 
@@ -35,6 +35,8 @@ struct DestinationSettings {
     var success: [Int]?
     var maxInFlight: Int?
     var rate: Rate?
+    /// `ca_file`, resolved against the config file's directory and checked readable.
+    var caFile: String?
 }
 
 struct Loader {
@@ -210,6 +212,11 @@ struct Loader {
             }
             s.rate = rate
         }
+        if let path = try r.string("ca_file") {
+            // A path given through env: or file: is not printed (SPEC §11).
+            let isIndirect = r.table["ca_file"]?.string.map { $0.hasPrefix("env:") || $0.hasPrefix("file:") } ?? false
+            s.caFile = try caFile(path, shown: !isIndirect, at: r.location.key("ca_file"))
+        }
         return s
     }
 
@@ -246,7 +253,8 @@ struct Loader {
                 retry: own.retry ?? defaults.retry ?? RetrySchedule.mailgun,
                 success: own.success ?? defaults.success,
                 maxInFlight: own.maxInFlight ?? defaults.maxInFlight ?? 16,
-                rate: own.rate ?? defaults.rate
+                rate: own.rate ?? defaults.rate,
+                caFile: own.caFile ?? defaults.caFile
             )
             try checkDestination(destination, own: own, location: location)
             destinations.append(destination)
@@ -290,6 +298,24 @@ struct Loader {
                 throw context.error(.invalidValue, location.key("sign_key"),
                                     "invalid \(sign.rawValue) key\(inherited(own.signKey != nil)): \(error)")
             }
+        }
+    }
+
+    /// `ca_file` as curl will open it: relative to the config file's directory, a readable file
+    /// holding at least one PEM certificate, so a wrong path stops `check` and `serve` instead of
+    /// failing every TLS delivery with `tls`.
+    private func caFile(_ path: String, shown: Bool, at location: ConfigLocation) throws(ConfigError) -> String {
+        guard !path.isEmpty else { throw context.error(.invalidValue, location, "ca_file is empty") }
+        let full = FileAccess.resolve(path, relativeTo: context.baseDirectory)
+        let named = shown ? "ca_file \"\(full)\"" : "ca_file"
+        switch FileAccess.readText(full) {
+        case .success(let text):
+            guard text.contains("-----BEGIN CERTIFICATE-----") else {
+                throw context.error(.invalidValue, location, "\(named) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+            }
+            return full
+        case .failure(let failure):
+            throw context.error(.unreadable, location, "cannot read \(named): \(failure.message)")
         }
     }
 

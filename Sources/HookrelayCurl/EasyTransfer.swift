@@ -84,6 +84,8 @@ final class EasyTransfer {
         }
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+        // A destination's `ca_file` replaces the system's CAs (verification stays on).
+        if let caFile = request.caFile { check(hr_easy_setopt_string(handle, CURLOPT_CAINFO, caFile)) }
         check(hr_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs))
         check(hr_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, Self.maxConnectTimeoutMilliseconds)))
         check(hr_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)))

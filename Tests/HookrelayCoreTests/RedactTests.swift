@@ -6,6 +6,7 @@ import Testing
 /// `envelope.targets` for every event; `ip` only for opened, clicked, complained, unsubscribed.
 @Suite("Redact")
 struct RedactTests {
+    // Guards SPEC §5 redaction per Mailgun's table (script/mutate redaction).
     @Test("per event type: the table's fields are [REDACTED], message-id and user variables kept", arguments: [
         ("delivered", false), ("failed", false), ("accepted", false),
         ("opened", true), ("clicked", true), ("complained", true), ("unsubscribed", true),

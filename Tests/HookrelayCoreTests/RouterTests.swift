@@ -37,6 +37,7 @@ private func names(_ destinations: [DestinationConfig]) -> [String] { destinatio
     #expect(names(router.destinations(source: "mailgun", event: event("delivered"))) == ["crm"])
 }
 
+// Guards SPEC §4 an event goes once to a URL two routes reach (script/mutate dedup-url).
 @Test func routerDeduplicatesURLsAcrossRoutes() {
     // The same URL through a domain-level route (first) and an account-level route: once, first wins.
     let router = Router(config: routerConfig([

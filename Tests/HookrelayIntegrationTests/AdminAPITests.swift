@@ -214,10 +214,19 @@ struct AdminAPITests {
 
             let a = try #require(try relay.store.eventRecord(id: "evt-a")).deliveries[0]
             #expect(a.state == "dead", "dead before the since window: left alone")
-            let replayed = try ["evt-b", "evt-c"].map { try #require(try relay.store.eventRecord(id: $0)).deliveries[0] }
+            // The replay woke the scheduler, which races this test's reads: a delivery it has claimed
+            // still reads pending/0 until its attempt's outcome commits. With rate = "1/h" it has
+            // exactly one token, so it makes exactly one attempt (to a closed port: retrying, attempt 1)
+            // and leaves the other pending: wait for that attempt, then the counts are exact.
+            var replayed: [DeliveryRecord] = []
+            let attempted = await Polling.until(timeout: .seconds(10)) {
+                replayed = ["evt-b", "evt-c"].compactMap { try? relay.store.eventRecord(id: $0)?.deliveries.first }
+                return replayed.count == 2 && replayed.contains { $0.attempts == 1 }
+            }
+            #expect(attempted, "the scheduler made no attempt after the replay: \(replayed)")
             #expect(replayed.allSatisfy { $0.state != "dead" })
-            // rate = "1/h": the scheduler, woken by the replay, may have taken one of them.
-            #expect(replayed.filter { $0.state == "pending" && $0.attempts == 0 }.count >= 1)
+            #expect(replayed.filter { $0.state == "retrying" && $0.attempts == 1 }.count == 1, "\(replayed)")
+            #expect(replayed.filter { $0.state == "pending" && $0.attempts == 0 }.count == 1, "\(replayed)")
             #expect(try relay.store.eventRecord(id: "evt-other")?.deliveries[0].state == "dead", "other destinations untouched")
 
             let rest = try await relay.post("/admin/api/replay", json: #"{"destination":"crm","state":"dead"}"#)

@@ -14,13 +14,14 @@ struct AdminPageBrowserTests {
     static let hostileID = "evt-<i>html</i>&'x'"
 
     // Skipped only when there is no Chromium binary at all (script/setup-tests installs Debian's
-    // `chromium`); any failure to run an existing one fails the test.
+    // `chromium`), and never in CI (`RequiredTool`); any failure to run an existing one fails the test.
     @Test(
         "headless Chromium shows the failure row (destination, URL, HTTP 500) and dead: 1",
-        .enabled(if: HeadlessChromium.path != nil, "no chromium binary: run script/setup-tests (apt-get install chromium) or set HOOKRELAY_CHROMIUM"),
+        .enabled(if: RequiredTool.runs(HeadlessChromium.path != nil), "no chromium binary: run script/setup-tests (apt-get install chromium) or set HOOKRELAY_CHROMIUM"),
         .timeLimit(.minutes(2))
     )
     func failureRowInBrowser() async throws {
+        try RequiredTool.require(HeadlessChromium.path != nil, "no chromium binary: run script/setup-tests (apt-get install chromium) or set HOOKRELAY_CHROMIUM")
         let failing = try await SinkServer.start(.status(500))
         let healthy = try await SinkServer.start(.status(200))
         defer { Task { await failing.stop(); await healthy.stop() } }

@@ -62,6 +62,7 @@ struct DeliveryTests {
         }
     }
 
+    // Guards SPEC §6 dead after the last retry, not before (script/mutate dead-after-last-retry).
     @Test("always 500: exactly 1 + len(retry) attempts, then dead")
     func deadAfterSchedule() async throws {
         let sink = try await SinkServer.start(.status(500))
@@ -80,6 +81,7 @@ struct DeliveryTests {
         }
     }
 
+    // Guards SPEC §6 406 is rejected, never retried (script/mutate no-retry-406).
     @Test("406: one attempt, rejected, never retried")
     func rejected() async throws {
         let sink = try await SinkServer.start(.status(406))
@@ -165,6 +167,7 @@ struct DeliveryTests {
         }
     }
 
+    // Guards SPEC §4 dedup by (event id, URL) (script/mutate dedup-event).
     @Test("a duplicate event is not delivered again")
     func duplicateNotDelivered() async throws {
         let sink = try await SinkServer.start()
@@ -210,6 +213,7 @@ struct DeliveryTests {
         }
     }
 
+    // Guards SPEC §6 a destination's rate (script/mutate rate).
     @Test("rate spaces attempts: 2/s sends at most 2 at once, the rest as tokens come back")
     func rate() async throws {
         let sink = try await SinkServer.start()

@@ -32,6 +32,7 @@ struct IngestAnswerTests {
         }
     }
 
+    // Guards SPEC §3 dedup: the same event again is a duplicate (script/mutate dedup-event).
     @Test("same event id again (new token): 200 duplicate, nothing stored twice")
     func duplicateEventID() async throws {
         try await withRelay { relay in
@@ -55,6 +56,7 @@ struct IngestAnswerTests {
         }
     }
 
+    // Guards SPEC §2 the token rule: a replayed token is 403 (script/mutate token-replay).
     @Test("same token with a different event: 403, the second event is not stored")
     func tokenReplayedWithAnotherEvent() async throws {
         try await withRelay { relay in

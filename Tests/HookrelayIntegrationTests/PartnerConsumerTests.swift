@@ -6,7 +6,7 @@ import Testing
 
 /// Partner re-signing (SPEC §5) against the partners' REAL libraries on loopback: django-anymail's
 /// Mailgun tracking webhook and the Standard Webhooks reference package, each run by python3.
-/// Skipped, saying why, when those Python packages are not installed.
+/// Skipped, saying why, when those Python packages are not installed; failed instead in CI (`RequiredTool`).
 @Suite("Partner consumers")
 struct PartnerConsumerTests {
     static let partnerKey = "partner-mailgun-signing-key"
@@ -20,9 +20,10 @@ struct PartnerConsumerTests {
 
     @Test(
         "anymail: json-rewritten, Mailgun re-signed events (JSON and legacy form) are accepted with the right type and recipient",
-        .enabled(if: PartnerConsumer.hasAnymail, "python3 with django and django-anymail is missing; \(PartnerConsumer.installHint)")
+        .enabled(if: RequiredTool.runs(PartnerConsumer.hasAnymail), "python3 with django and django-anymail is missing; \(PartnerConsumer.installHint)")
     )
     func anymailAcceptsResigned() async throws {
+        try RequiredTool.require(PartnerConsumer.hasAnymail, "python3 with django and django-anymail is missing; \(PartnerConsumer.installHint)")
         try await Self.withAnymail { consumer in
             // Basic auth from the URL's userinfo (curl sends it as Authorization: Basic).
             let config = DeliveryTests.destination("anymail", "http://user:pass@127.0.0.1:\(consumer.port)\(Self.anymailPath)", retry: "[]", extra: """
@@ -58,9 +59,10 @@ struct PartnerConsumerTests {
 
     @Test(
         "anymail: the first attempt gets 500, the retry with a fresh timestamp and the same token is accepted",
-        .enabled(if: PartnerConsumer.hasAnymail, "python3 with django and django-anymail is missing; \(PartnerConsumer.installHint)")
+        .enabled(if: RequiredTool.runs(PartnerConsumer.hasAnymail), "python3 with django and django-anymail is missing; \(PartnerConsumer.installHint)")
     )
     func anymailRetryFreshTimestamp() async throws {
+        try RequiredTool.require(PartnerConsumer.hasAnymail, "python3 with django and django-anymail is missing; \(PartnerConsumer.installHint)")
         try await Self.withAnymail(failFirst: true) { consumer in
             // Basic auth as a configured header this time; the retry comes > 1 s later, so its
             // timestamp (whole seconds) must differ.
@@ -95,9 +97,10 @@ struct PartnerConsumerTests {
 
     @Test(
         "standardwebhooks: the reference library verifies what hookrelay signs with a whsec_ secret; a wrong secret gets 401",
-        .enabled(if: PartnerConsumer.hasStandardWebhooks, "python3 with standardwebhooks is missing; \(PartnerConsumer.installHint)")
+        .enabled(if: RequiredTool.runs(PartnerConsumer.hasStandardWebhooks), "python3 with standardwebhooks is missing; \(PartnerConsumer.installHint)")
     )
     func standardWebhooksVerified() async throws {
+        try RequiredTool.require(PartnerConsumer.hasStandardWebhooks, "python3 with standardwebhooks is missing; \(PartnerConsumer.installHint)")
         let secret = "whsec_" + Data("hookrelay partner secret, 32 bytes".utf8).base64EncodedString()
         try await withPartnerConsumer(script: "standardwebhooks_consumer.py", environment: ["WEBHOOK_SECRET": secret]) { consumer in
             let wrongSecret = "whsec_" + Data("some other secret entirely......".utf8).base64EncodedString()

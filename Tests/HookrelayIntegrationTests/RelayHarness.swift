@@ -17,6 +17,9 @@ final class RelayHarness: Sendable {
     let ingestPort: Int
     let adminPort: Int
     let mailgun = MailgunEventFactory(key: RelayHarness.signingKey)
+    /// The relay's log lines, when the test asked for them (`logLevel`); otherwise the relay
+    /// logs only `.critical`, to nowhere a test reads.
+    let log: CapturedLog?
 
     /// The config every ingest test uses; `extra` is appended (more sources, routes, …).
     static func configText(dataDirectory: String, server: String = "", extra: String = "") -> String {
@@ -67,12 +70,16 @@ final class RelayHarness: Sendable {
 
     /// A relay on a config of the test's own: `configText` gets the data directory to use
     /// (in `directory` when given, e.g. to restart on the same store with another config).
-    init(configText: (String) -> String, in directory: TemporaryDirectory? = nil) async throws {
+    /// With `logLevel`, the relay's lines at that level and above are kept in `log`.
+    init(configText: (String) -> String, in directory: TemporaryDirectory? = nil, logLevel: Logger.Level? = nil) async throws {
         self.directory = try directory ?? TemporaryDirectory()
         let text = configText(self.directory.file("data"))
         let loaded = try RelayConfigLoader.load(text: text, path: self.directory.file("relay.conf"), environment: [:])
         var logger = Logger(label: "hookrelay-test")
         logger.logLevel = .critical
+        let logPath = self.directory.file("relay.log")
+        log = try logLevel.map { try CapturedLog(path: logPath, level: $0) }
+        if let log { logger = log.logger }
         relay = try Relay(config: loaded.config, logger: logger)
         let addresses = try await relay.start()
         ingestPort = addresses.ingest.port ?? 0
@@ -89,6 +96,7 @@ final class RelayHarness: Sendable {
 
     func stop() async {
         await relay.stop(grace: .seconds(2))
+        log?.close()
         directory.remove()
     }
 }
@@ -98,11 +106,12 @@ func withRelay(server: String = "", extra: String = "", _ body: (RelayHarness) a
     try await withRelay(harness: RelayHarness(server: server, extra: extra), body)
 }
 
-/// Runs `body` against a relay on the test's own config (sources, destinations, routes after `[server]`).
-func withRelay(config: String, _ body: (RelayHarness) async throws -> Void) async throws {
-    let harness = try await RelayHarness { dataDirectory in
+/// Runs `body` against a relay on the test's own config (sources, destinations, routes after `[server]`);
+/// with `logLevel`, its log lines are kept in `log`.
+func withRelay(config: String, logLevel: Logger.Level? = nil, _ body: (RelayHarness) async throws -> Void) async throws {
+    let harness = try await RelayHarness(configText: { dataDirectory in
         ProcessSupport.config(dataDirectory: dataDirectory, body: config, key: RelayHarness.signingKey)
-    }
+    }, logLevel: logLevel)
     try await withRelay(harness: harness, body)
 }
 

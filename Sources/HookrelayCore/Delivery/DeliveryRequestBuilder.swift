@@ -78,6 +78,6 @@ public struct DeliveryRequestBuilder: Sendable {
         headers.append(HeaderField(name: "X-Hookrelay-Attempt", value: String(attempt)))
         headers.append(contentsOf: signatureHeaders)
         headers.append(contentsOf: destination.headers)
-        return OutboundRequest(url: url, headers: headers, body: outBody, timeout: destination.timeout)
+        return OutboundRequest(url: url, headers: headers, body: outBody, timeout: destination.timeout, caFile: destination.caFile)
     }
 }

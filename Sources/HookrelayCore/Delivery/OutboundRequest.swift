@@ -6,11 +6,14 @@ public struct OutboundRequest: Sendable, Equatable {
     public var body: [UInt8]
     /// Limit for the whole attempt (connect, send, wait, read).
     public var timeout: Duration
+    /// The PEM file of CA certificates to verify the server against; nil: the system's CAs.
+    public var caFile: String?
 
-    public init(url: String, headers: [HeaderField], body: [UInt8], timeout: Duration) {
+    public init(url: String, headers: [HeaderField], body: [UInt8], timeout: Duration, caFile: String? = nil) {
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.caFile = caFile
     }
 }

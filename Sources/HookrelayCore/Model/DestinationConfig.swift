@@ -5,7 +5,8 @@
 /// `template`, default passthrough), `template` (string), `redact` (bool, default false),
 /// `sign` (`mailgun` | `standard-webhooks`), `sign_key` (string), `headers` (table of strings),
 /// `timeout` (duration, default 10s), `retry` ([duration], default Mailgun's schedule),
-/// `success` ([int], default any 2xx), `max_in_flight` (int, default 16), `rate` (`"N/s"`, `"N/m"`).
+/// `success` ([int], default any 2xx), `max_in_flight` (int, default 16), `rate` (`"N/s"`, `"N/m"`),
+/// `ca_file` (path of a PEM file of CA certificates; default the system's CAs).
 public struct DestinationConfig: Sendable, Equatable {
     public var name: String
     public var url: String
@@ -21,6 +22,9 @@ public struct DestinationConfig: Sendable, Equatable {
     public var success: [Int]?
     public var maxInFlight: Int
     public var rate: Rate?
+    /// The CA certificates (PEM file, absolute path) an https destination's certificate is
+    /// checked against instead of the system's: a partner on a private CA. Nil: the system's.
+    public var caFile: String?
 
     public init(
         name: String,
@@ -35,7 +39,8 @@ public struct DestinationConfig: Sendable, Equatable {
         retry: [Duration] = RetrySchedule.mailgun,
         success: [Int]? = nil,
         maxInFlight: Int = 16,
-        rate: Rate? = nil
+        rate: Rate? = nil,
+        caFile: String? = nil
     ) {
         self.name = name
         self.url = url
@@ -50,6 +55,7 @@ public struct DestinationConfig: Sendable, Equatable {
         self.success = success
         self.maxInFlight = maxInFlight
         self.rate = rate
+        self.caFile = caFile
     }
 }
 
