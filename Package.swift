@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "HookrelayStore",
-            dependencies: ["HookrelayCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HookrelayCore", "CSQLite"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -77,9 +77,10 @@ let package = Package(
         .executableTarget(
             name: "hookrelay",
             dependencies: [
-                "HookrelayCore", "HookrelayConfig", "HookrelayRuntime", "HookrelayCurl",
+                "HookrelayCore", "HookrelayConfig", "HookrelayRuntime", "HookrelayCurl", "HookrelayStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

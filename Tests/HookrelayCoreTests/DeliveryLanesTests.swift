@@ -16,6 +16,7 @@ struct DeliveryLanesTests {
         DeliveryLanes.Ticket(deliveryID: id, destination: destination, attemptsMade: made)
     }
 
+    // Guards SPEC §6 the retry schedule and dead after the last retry (script/mutate retry-schedule, dead-after-last-retry).
     @Test("Mailgun's full schedule: 8 attempts, the last 8h05m after the first, then dead")
     func fullMailgunSchedule() {
         var lanes = DeliveryLanes(destinations: [Self.destination("crm")], now: Self.start)
