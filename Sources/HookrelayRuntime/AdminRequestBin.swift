@@ -75,7 +75,7 @@ final class AdminRequestBin: Sendable {
             return
         }
         record(name, request)
-        completion(.json(200, #"{"status":"ok","bin":\#(JSONText.quote(name))}"#))
+        completion(.json(200, AdminJSON.text(AdminJSON.object(["status": .string("ok"), "bin": .string(name)]))))
     }
 
     /// The bin's requests, newest first.
@@ -131,16 +131,16 @@ final class AdminRequestBin: Sendable {
         }
     }
 
+    /// The requests as a JSON array, one per line: `{"time","method","uri","headers":[[name,value]…],"body","truncated"}`,
+    /// the body read as UTF-8 (invalid bytes as U+FFFD).
     static func json(_ requests: [Captured]) -> String {
-        let items = requests.map { captured in
-            let headers = captured.headers.map { "[\(JSONText.quote($0.name)),\(JSONText.quote($0.value))]" }.joined(separator: ",")
-            return """
-                {"time":\(JSONText.quote(AdminTime.rfc3339(captured.time))),"method":\(JSONText.quote(captured.method)),\
-                "uri":\(JSONText.quote(captured.uri)),"headers":[\(headers)],\
-                "body":\(JSONText.quote(String(decoding: captured.body, as: UTF8.self))),"truncated":\(captured.truncated)}
-                """
-        }
-        return "[" + items.joined(separator: ",\n") + "]"
+        AdminJSON.lines(requests.map { captured in
+            AdminJSON.object([
+                "time": .string(AdminTime.rfc3339(captured.time)), "method": .string(captured.method), "uri": .string(captured.uri),
+                "headers": .array(captured.headers.map { .array([.string($0.name), .string($0.value)]) }),
+                "body": .string(String(decoding: captured.body, as: UTF8.self)), "truncated": .bool(captured.truncated),
+            ])
+        }, open: "[", close: "]")
     }
 
     static func html(name: String, _ requests: [Captured]) -> String {
