@@ -143,21 +143,27 @@ final class AdminRequestBin: Sendable {
         }, open: "[", close: "]")
     }
 
+    /// The bin's inspect page, newest first (`AdminTemplates.bin`): each request's line, its
+    /// headers and its body as text, everything HTML-escaped.
     static func html(name: String, _ requests: [Captured]) -> String {
-        var out = AdminPage.head(title: "hookrelay bin \(name)")
-        out += "<h1>Request bin <code>\(AdminPage.escape(name))</code></h1>\n"
-        out += "<p>\(requests.count) request(s) kept (the last \(perBin)), newest first. Send to <code>/bin/\(AdminPage.escape(name))</code>; "
-        out += "JSON: <a href=\"?format=json\">?format=json</a>.</p>\n"
-        for captured in requests {
-            out += "<section><h2>\(AdminPage.escape(captured.method)) \(AdminPage.escape(captured.uri)) "
-            out += "<small>\(AdminTime.rfc3339(captured.time))</small></h2>\n<pre>"
-            for header in captured.headers {
-                out += AdminPage.escape("\(header.name): \(header.value)") + "\n"
-            }
-            out += "\n" + AdminPage.escape(String(decoding: captured.body, as: UTF8.self))
-            if captured.truncated { out += "\n[… cut: bodies are kept to \(maxBody) bytes, headers to \(maxHead)]" }
-            out += "</pre></section>\n"
-        }
-        return out + "</body></html>\n"
+        AdminTemplates.render("bin", [
+            "title": "hookrelay bin \(name)",
+            "nonce": false,
+            "name": name,
+            "count": requests.count,
+            "perBin": perBin,
+            "maxBody": maxBody,
+            "maxHead": maxHead,
+            "requests": requests.map { captured -> [String: Any] in
+                [
+                    "method": captured.method,
+                    "uri": captured.uri,
+                    "time": AdminTime.rfc3339(captured.time),
+                    "headers": captured.headers.map { "\($0.name): \($0.value)\n" },
+                    "body": String(decoding: captured.body, as: UTF8.self),
+                    "truncated": captured.truncated,
+                ]
+            },
+        ])
     }
 }
