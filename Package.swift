@@ -67,6 +67,7 @@ let package = Package(
             name: "HookrelayRuntime",
             dependencies: [
                 "HookrelayCore", "HookrelayStore", "HookrelayHTTP", "HookrelayCurl",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -48,16 +48,11 @@ public struct HTTPRequest: Sendable {
         return nil
     }
 
-    /// Query parameters, percent-decoded (`+` is a space).
+    /// Query parameters, decoded as a form body is (`+` is a space, `%XX` a byte, a `%` without
+    /// two hex digits kept as it is); the first value of a repeated name.
     public var query: [String: String] {
         guard let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return [:] }
-        var result: [String: String] = [:]
-        for pair in uri[uri.index(after: question)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = Self.decode(parts[0])
-            if result[name] == nil { result[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
-        }
-        return result
+        return FormURLEncodedParser.firstValues(ofQuery: uri[uri.index(after: question)...])
     }
 
     /// The first value of a header, compared case-insensitively.
@@ -68,22 +63,5 @@ public struct HTTPRequest: Sendable {
     /// The same request in the core's terms.
     public var webhookRequest: WebhookRequest {
         WebhookRequest(method: method, path: path, headers: headers, body: body)
-    }
-
-    private static func decode(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

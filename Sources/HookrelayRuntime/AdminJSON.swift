@@ -1,34 +1,33 @@
-import HookrelayCore
+public import HookrelayCore
 public import HookrelayStore
 
-/// The JSON shapes of the admin API (SPEC §7), written by hand: small, fixed, and stable.
+/// The JSON shapes of the admin API (SPEC §7), built as `JSONValue`s and written by the core's
+/// `JSONWriter` (compact, members in the order given, `null` for a missing value).
 /// `hookrelay failures --json` prints the same text as `GET /admin/api/failures`.
 ///
 /// `url` is the destination URL as stored, in full: these records are the machine interface
 /// SPEC §7 defines, behind the admin listener (loopback, or `admin_token`). The outputs meant
 /// to be read or pasted — logs, `check`, `stats`, the `failures` table, `test` — mask it.
 public enum AdminJSON {
-    /// `{"id","event","received","deliveries":[{"destination","url","state","attempts","last_status","last_error"}]}`
+    /// `{"id","event","source","received","deliveries":[{"destination","url","state","attempts","last_status","last_error"}]}`
     static func event(_ record: EventRecord) -> String {
         let deliveries = record.deliveries.map { delivery in
-            """
-            {"destination":\(JSONText.quote(delivery.destination)),"url":\(JSONText.quote(delivery.url)),\
-            "state":\(JSONText.quote(delivery.state)),"attempts":\(delivery.attempts),\
-            "last_status":\(delivery.lastStatus.map(String.init) ?? "null"),\
-            "last_error":\(delivery.lastError.map(JSONText.quote) ?? "null")}
-            """
+            object([
+                "destination": .string(delivery.destination), "url": .string(delivery.url), "state": .string(delivery.state),
+                "attempts": number(delivery.attempts), "last_status": delivery.lastStatus.map(number) ?? .null,
+                "last_error": delivery.lastError.map(JSONValue.string) ?? .null,
+            ])
         }
-        return """
-            {"id":\(JSONText.quote(record.id)),"event":\(JSONText.quote(record.type)),"source":\(JSONText.quote(record.source)),\
-            "received":\(JSONText.quote(timestamp(record.receivedAt))),"deliveries":[\(deliveries.joined(separator: ","))]}
-            """
+        return text(object([
+            "id": .string(record.id), "event": .string(record.type), "source": .string(record.source),
+            "received": .string(timestamp(record.receivedAt)), "deliveries": .array(deliveries),
+        ]))
     }
 
     /// The failure log as a JSON array, in the order given (newest first from the store), one
     /// record per line.
     public static func failures(_ records: [FailureRecord]) -> String {
-        guard !records.isEmpty else { return "[]" }
-        return "[\n" + records.map(failure).joined(separator: ",\n") + "\n]"
+        lines(records.map(failureValue), open: "[\n", close: "\n]")
     }
 
     /// One failed attempt:
@@ -36,23 +35,54 @@ public enum AdminJSON {
     /// `status` is null when no HTTP answer came; `next_attempt` is null when the delivery is
     /// dead or was rejected.
     public static func failure(_ record: FailureRecord) -> String {
-        """
-        {"time":\(JSONText.quote(timestamp(record.time))),"event_id":\(JSONText.quote(record.eventID)),\
-        "event":\(JSONText.quote(record.eventType)),"destination":\(JSONText.quote(record.destination)),\
-        "url":\(JSONText.quote(record.url)),"attempt":\(record.attempt),\
-        "status":\(record.status.map(String.init) ?? "null"),"error":\(JSONText.quote(record.error)),\
-        "response":\(JSONText.quote(record.response)),\
-        "next_attempt":\(record.nextAttempt.map { JSONText.quote(timestamp($0)) } ?? "null")}
-        """
+        text(failureValue(record))
+    }
+
+    static func failureValue(_ record: FailureRecord) -> JSONValue {
+        object([
+            "time": .string(timestamp(record.time)), "event_id": .string(record.eventID), "event": .string(record.eventType),
+            "destination": .string(record.destination), "url": .string(record.url), "attempt": number(record.attempt),
+            "status": record.status.map(number) ?? .null, "error": .string(record.error), "response": .string(record.response),
+            "next_attempt": record.nextAttempt.map { .string(timestamp($0)) } ?? .null,
+        ])
     }
 
     /// `{"replayed":N}`
     static func replayed(_ count: Int) -> String {
-        #"{"replayed":\#(count)}"#
+        text(object(["replayed": number(count)]))
     }
 
     /// RFC 3339 UTC with milliseconds (`2024-05-01T12:00:00.123Z`).
     public static func timestamp(_ millis: Int64) -> String {
         AdminTime.rfc3339(millis)
+    }
+
+    // MARK: - Building and writing
+
+    /// An object with these members, in this order.
+    static func object(_ members: KeyValuePairs<String, JSONValue>) -> JSONValue {
+        .object(JSONObject(members.map { JSONObject.Member($0.key, $0.value) }))
+    }
+
+    static func number(_ value: some BinaryInteger) -> JSONValue {
+        .number(String(value))
+    }
+
+    /// The value as compact JSON text.
+    static func text(_ value: JSONValue) -> String {
+        String(decoding: value.serialized(), as: UTF8.self)
+    }
+
+    /// An array written one element per line: `open`, the elements joined by `,\n`, `close`;
+    /// `[]` when there are none.
+    static func lines(_ elements: [JSONValue], open: String, close: String) -> String {
+        guard !elements.isEmpty else { return "[]" }
+        var out = Array(open.utf8)
+        for (index, element) in elements.enumerated() {
+            if index > 0 { out.append(contentsOf: ",\n".utf8) }
+            out.append(contentsOf: element.serialized())
+        }
+        out.append(contentsOf: close.utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 }

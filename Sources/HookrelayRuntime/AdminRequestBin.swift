@@ -75,7 +75,7 @@ final class AdminRequestBin: Sendable {
             return
         }
         record(name, request)
-        completion(.json(200, #"{"status":"ok","bin":\#(JSONText.quote(name))}"#))
+        completion(.json(200, AdminJSON.text(AdminJSON.object(["status": .string("ok"), "bin": .string(name)]))))
     }
 
     /// The bin's requests, newest first.
@@ -131,33 +131,39 @@ final class AdminRequestBin: Sendable {
         }
     }
 
+    /// The requests as a JSON array, one per line: `{"time","method","uri","headers":[[name,value]…],"body","truncated"}`,
+    /// the body read as UTF-8 (invalid bytes as U+FFFD).
     static func json(_ requests: [Captured]) -> String {
-        let items = requests.map { captured in
-            let headers = captured.headers.map { "[\(JSONText.quote($0.name)),\(JSONText.quote($0.value))]" }.joined(separator: ",")
-            return """
-                {"time":\(JSONText.quote(AdminTime.rfc3339(captured.time))),"method":\(JSONText.quote(captured.method)),\
-                "uri":\(JSONText.quote(captured.uri)),"headers":[\(headers)],\
-                "body":\(JSONText.quote(String(decoding: captured.body, as: UTF8.self))),"truncated":\(captured.truncated)}
-                """
-        }
-        return "[" + items.joined(separator: ",\n") + "]"
+        AdminJSON.lines(requests.map { captured in
+            AdminJSON.object([
+                "time": .string(AdminTime.rfc3339(captured.time)), "method": .string(captured.method), "uri": .string(captured.uri),
+                "headers": .array(captured.headers.map { .array([.string($0.name), .string($0.value)]) }),
+                "body": .string(String(decoding: captured.body, as: UTF8.self)), "truncated": .bool(captured.truncated),
+            ])
+        }, open: "[", close: "]")
     }
 
+    /// The bin's inspect page, newest first (`AdminTemplates.bin`): each request's line, its
+    /// headers and its body as text, everything HTML-escaped.
     static func html(name: String, _ requests: [Captured]) -> String {
-        var out = AdminPage.head(title: "hookrelay bin \(name)")
-        out += "<h1>Request bin <code>\(AdminPage.escape(name))</code></h1>\n"
-        out += "<p>\(requests.count) request(s) kept (the last \(perBin)), newest first. Send to <code>/bin/\(AdminPage.escape(name))</code>; "
-        out += "JSON: <a href=\"?format=json\">?format=json</a>.</p>\n"
-        for captured in requests {
-            out += "<section><h2>\(AdminPage.escape(captured.method)) \(AdminPage.escape(captured.uri)) "
-            out += "<small>\(AdminTime.rfc3339(captured.time))</small></h2>\n<pre>"
-            for header in captured.headers {
-                out += AdminPage.escape("\(header.name): \(header.value)") + "\n"
-            }
-            out += "\n" + AdminPage.escape(String(decoding: captured.body, as: UTF8.self))
-            if captured.truncated { out += "\n[… cut: bodies are kept to \(maxBody) bytes, headers to \(maxHead)]" }
-            out += "</pre></section>\n"
-        }
-        return out + "</body></html>\n"
+        AdminTemplates.render("bin", [
+            "title": "hookrelay bin \(name)",
+            "nonce": false,
+            "name": name,
+            "count": requests.count,
+            "perBin": perBin,
+            "maxBody": maxBody,
+            "maxHead": maxHead,
+            "requests": requests.map { captured -> [String: Any] in
+                [
+                    "method": captured.method,
+                    "uri": captured.uri,
+                    "time": AdminTime.rfc3339(captured.time),
+                    "headers": captured.headers.map { "\($0.name): \($0.value)\n" },
+                    "body": String(decoding: captured.body, as: UTF8.self),
+                    "truncated": captured.truncated,
+                ]
+            },
+        ])
     }
 }

@@ -260,52 +260,52 @@ enum AdminReplayRequest {
     /// States a destination-wide replay may select. `pending` deliveries are already due.
     static let replayableStates = ["dead", "rejected", "retrying", "delivered"]
 
+    /// Reads the body with the core's `JSONParser`, strictly (invalid UTF-8 and lone surrogates
+    /// are refused). A member named twice counts with its last value.
     static func parse(_ body: [UInt8], destinations: Set<String>, now: Int64) -> Result<ReplaySelection, AdminProblem> {
         let usage = #"expected {"event_id":"…"} or {"destination":"…","state":"dead","since":"24h"}"#
-        guard !body.isEmpty,
-              let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-        else { return .failure(AdminProblem("body must be a JSON object: \(usage)")) }
+        guard !body.isEmpty, case .object(let object)? = try? JSONValue(parsing: body, strict: true) else {
+            return .failure(AdminProblem("body must be a JSON object: \(usage)"))
+        }
         let known: Set<String> = ["event_id", "destination", "state", "since"]
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = object.members.map(\.name).sorted().first(where: { !known.contains($0) }) {
             return .failure(AdminProblem("unknown field \"\(unknown)\": \(usage)"))
         }
-        let eventID = object["event_id"]
-        let destination = object["destination"]
-        switch (eventID, destination) {
+        func member(_ name: String) -> JSONValue? { object.members.last { $0.name == name }?.value }
+        switch (member("event_id"), member("destination")) {
         case (.some, .some):
             return .failure(AdminProblem("give event_id or destination, not both"))
         case (.some(let value), nil):
-            guard let id = value as? String, !id.isEmpty else { return .failure(AdminProblem("event_id must be a non-empty string")) }
-            guard object["state"] == nil, object["since"] == nil else {
+            guard case .string(let id) = value, !id.isEmpty else { return .failure(AdminProblem("event_id must be a non-empty string")) }
+            guard member("state") == nil, member("since") == nil else {
                 return .failure(AdminProblem("state and since go with destination, not with event_id"))
             }
             return .success(.event(id))
         case (nil, .some(let value)):
-            guard let name = value as? String, !name.isEmpty else { return .failure(AdminProblem("destination must be a non-empty string")) }
+            guard case .string(let name) = value, !name.isEmpty else { return .failure(AdminProblem("destination must be a non-empty string")) }
             guard destinations.contains(name) else {
                 return .failure(AdminProblem("unknown destination \"\(name)\"; configured: \(destinations.sorted().joined(separator: ", "))"))
             }
-            guard let state = object["state"] as? String else {
+            guard case .string(let state)? = member("state") else {
                 return .failure(AdminProblem("state is required with destination (one of \(replayableStates.joined(separator: ", ")))"))
             }
             guard replayableStates.contains(state) else {
                 return .failure(AdminProblem("state must be one of \(replayableStates.joined(separator: ", ")), got \"\(state)\""))
             }
             var since: Int64?
-            switch object["since"] {
-            case nil, is NSNull:
+            switch member("since") {
+            case nil, .null?:
                 since = nil
-            case let text as String:
+            case .string(let text)?:
                 guard let millis = AdminTime.since(text, now: now) else {
                     return .failure(AdminProblem("since: expected a duration (\"24h\"), an RFC 3339 time or Unix seconds, got \"\(text)\""))
                 }
                 since = millis
-            case let number as NSNumber where !Self.isBoolean(number):
+            case .number(let text)?:
                 // Unix seconds, in the range the string form takes (up to 12 digits): a larger or
                 // negative number is refused, never converted (`Int64(_:)` traps past its range).
-                let seconds = number.doubleValue
-                guard seconds.isFinite, seconds >= 0, seconds < 1e12 else {
-                    return .failure(AdminProblem("since: Unix seconds must be from 0 to 999999999999, got \(number)"))
+                guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds < 1e12 else {
+                    return .failure(AdminProblem("since: Unix seconds must be from 0 to 999999999999, got \(text)"))
                 }
                 since = Int64(seconds * 1000)
             default:
@@ -315,11 +315,6 @@ enum AdminReplayRequest {
         case (nil, nil):
             return .failure(AdminProblem("event_id or destination is required: \(usage)"))
         }
-    }
-
-    /// JSON `true` and `false` come out of `JSONSerialization` as numbers too (objCType `c`).
-    private static func isBoolean(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
     }
 
     static func describe(_ selection: ReplaySelection) -> String {

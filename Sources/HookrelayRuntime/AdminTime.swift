@@ -50,14 +50,18 @@ public enum AdminTime {
 
     // MARK: - Formatting
 
+    /// Whole seconds in UTC (`2024-05-01T12:00:00Z`); a value type, made once and shared.
+    private static let secondsStyle = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
+
+    /// Foundation writes the whole seconds; the milliseconds are appended from the integer, as a
+    /// `Date` holds a binary fraction (`.123` reads back as `.12299…`, which Foundation would
+    /// write as `.122`, and before 1970 as one millisecond off the other way).
     private static func format(_ millis: Int64, fractional: Bool) -> String {
-        let days = floorDivide(millis, 86_400_000)
-        let inDay = millis - days * 86_400_000
-        let (year, month, day) = civil(fromDays: days)
-        let seconds = inDay / 1000
-        var out = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds % 3600 / 60, 2)):\(pad(seconds % 60, 2))"
-        if fractional { out += ".\(pad(inDay % 1000, 3))" }
-        return out + "Z"
+        let seconds = millis / 1000 - (millis % 1000 < 0 ? 1 : 0)
+        let text = Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(secondsStyle)
+        guard fractional else { return text }
+        let fraction = millis - seconds * 1000
+        return text.dropLast() + "." + pad(fraction, 3) + "Z"
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
@@ -65,120 +69,32 @@ public enum AdminTime {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
-
-    /// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
     // MARK: - Parsing
 
-    /// `YYYY-MM-DD`, or `YYYY-MM-DD(T|t| )HH:MM:SS[.fff…][Z|z|±HH:MM]` (no offset = UTC).
+    /// Unix ms of an RFC 3339 time: `YYYY-MM-DD`, or `YYYY-MM-DD(T|t| )HH:MM:SS[.fff…][Z|z|±HH:MM]`
+    /// (no offset = UTC; a space for the offset's `+`, as a query string decodes it), ASCII digits.
+    /// The pattern takes the shape; Foundation checks the values and does the calendar: a time it
+    /// would roll over (February 30th, 24:00) does not read back as written and is refused. A leap
+    /// second (`:60`) counts as `:59`; digits past the milliseconds are dropped.
     static func parseRFC3339(_ text: String) -> Int64? {
-        var scanner = Scanner(Array(text.utf8))
-        guard let year = scanner.number(4), scanner.take("-"), let month = scanner.number(2), scanner.take("-"),
-              let day = scanner.number(2), (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
-        else { return nil }
-        let midnight = days(year: year, month: month, day: day) * 86_400_000
-        if scanner.atEnd { return midnight }
-        guard scanner.take("T") || scanner.take("t") || scanner.take(" "),
-              let hour = scanner.number(2), scanner.take(":"), let minute = scanner.number(2), scanner.take(":"),
-              let second = scanner.number(2), hour < 24, minute < 60, second <= 60
-        else { return nil }
-        var millis = midnight + (hour * 3600 + minute * 60 + min(second, 59)) * 1000
-        if scanner.take(".") {
-            var digits = 0
-            var fraction: Int64 = 0
-            while let digit = scanner.digit() {
-                if digits < 3 { fraction = fraction * 10 + digit }
-                digits += 1
-            }
-            guard digits > 0 else { return nil }
-            if digits < 3 {
-                for _ in digits..<3 { fraction *= 10 }
-            }
-            millis += fraction
+        let pattern = /([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?(?:[Zz]|([+ -])([0-9]{2}):([0-9]{2}))?)?/
+        guard let match = text.wholeMatch(of: pattern) else { return nil }
+        let (_, date, hour, minute, second, fraction, sign, offsetHours, offsetMinutes) = match.output
+        var canonical = "\(date)T00:00:00Z"
+        if let hour, let minute, let second {
+            canonical = "\(date)T\(hour):\(minute):\(second == "60" ? "59" : second)Z"
         }
-        if scanner.atEnd || scanner.take("Z") || scanner.take("z") {
-            return scanner.atEnd ? millis : nil
+        guard let instant = try? secondsStyle.parse(canonical), instant.formatted(secondsStyle) == canonical else { return nil }
+        var millis = Int64(instant.timeIntervalSince1970) * 1000
+        if let fraction {
+            millis += Int64((fraction + "00").prefix(3))!
         }
-        let sign: Int64
-        if scanner.take("+") || scanner.take(" ") {
-            sign = 1
-        } else if scanner.take("-") {
-            sign = -1
-        } else {
-            return nil
+        if let sign, let offsetHours, let offsetMinutes {
+            guard let hours = Int64(offsetHours), let minutes = Int64(offsetMinutes), hours < 24, minutes < 60 else { return nil }
+            let offset: Int64 = (hours * 60 + minutes) * 60_000
+            millis += sign == "-" ? offset : -offset
         }
-        guard let offsetHours = scanner.number(2), scanner.take(":"), let offsetMinutes = scanner.number(2),
-              offsetHours < 24, offsetMinutes < 60, scanner.atEnd
-        else { return nil }
-        return millis - sign * (offsetHours * 60 + offsetMinutes) * 60_000
-    }
-
-    private static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    private struct Scanner {
-        let bytes: [UInt8]
-        var index = 0
-
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-        var atEnd: Bool { index == bytes.count }
-
-        mutating func take(_ character: Unicode.Scalar) -> Bool {
-            guard index < bytes.count, bytes[index] == UInt8(character.value) else { return false }
-            index += 1
-            return true
-        }
-
-        mutating func digit() -> Int64? {
-            guard index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 else { return nil }
-            defer { index += 1 }
-            return Int64(bytes[index] - 48)
-        }
-
-        /// Exactly `count` digits.
-        mutating func number(_ count: Int) -> Int64? {
-            let start = index
-            var value: Int64 = 0
-            for _ in 0..<count {
-                guard let digit = digit() else {
-                    index = start
-                    return nil
-                }
-                value = value * 10 + digit
-            }
-            return value
-        }
+        return millis
     }
 }
 

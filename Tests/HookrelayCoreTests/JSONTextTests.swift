@@ -1,7 +1,8 @@
 import HookrelayCore
 import Testing
 
-/// `JSONText.quote`: the JSON string literal written into answers and admin JSON by hand.
+/// `JSONText.quote`: the JSON string literal written into answers by hand, escaped as
+/// `JSONWriter` escapes (one escaper).
 @Suite("JSON text")
 struct JSONTextTests {
     static let cases: [(text: String, quoted: String)] = [
@@ -16,10 +17,13 @@ struct JSONTextTests {
         ("line1\nline2\r\ttab", #""line1\nline2\r\ttab""#),
         ("\u{0}\u{1}\u{1f}", #""\u0000\u0001\u001f""#),
         ("é\"\u{1b}[0m", #""é\"\u001b[0m""#),
+        // Backspace and form feed in their short forms, as JSONWriter writes them (the one escaper).
+        ("a\u{8}b\u{c}c", #""a\bb\fc""#),
     ]
 
     @Test("quotes and escapes", arguments: cases)
     func quotes(text: String, quoted: String) {
         #expect(JSONText.quote(text) == quoted)
+        #expect(JSONValue.string(text).serialized() == Array(quoted.utf8), "the same as JSONWriter")
     }
 }

@@ -4,7 +4,17 @@
 // standard says, so this parser never fails. Pairs without `=` get an empty value; empty pairs
 // are skipped; repeated names are all kept (lookups take the first). Bytes are read as UTF-8,
 // invalid sequences replaced by U+FFFD.
-enum FormURLEncodedParser {
+public enum FormURLEncodedParser {
+    /// The first value of each name in a URL's query (what follows `?`), decoded as a form body
+    /// is: the admin API's parameters (`HTTPRequest.query`).
+    public static func firstValues(ofQuery query: Substring) -> [String: String] {
+        var values: [String: String] = [:]
+        for field in parse(Array(query.utf8)).fields where values[field.name] == nil {
+            values[field.name] = field.value
+        }
+        return values
+    }
+
     static func parse(_ body: [UInt8]) -> FormFields {
         var form = FormFields()
         body.withUnsafeBufferPointer { bytes in

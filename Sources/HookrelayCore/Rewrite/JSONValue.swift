@@ -62,9 +62,10 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue {
-    /// Parses JSON text (RFC 8259); see `JSONParser`.
-    public init(parsing bytes: [UInt8]) throws(RewriteError) {
-        self = try JSONParser.parse(bytes)
+    /// Parses JSON text (RFC 8259); see `JSONParser`. `strict` refuses invalid UTF-8 and lone
+    /// surrogate escapes instead of replacing them with U+FFFD.
+    public init(parsing bytes: [UInt8], strict: Bool = false) throws(RewriteError) {
+        self = try JSONParser.parse(bytes, strict: strict)
     }
 
     /// Compact JSON text (UTF-8, no insignificant spaces).
