@@ -123,7 +123,7 @@ public enum AdminFailureTable {
     /// The next attempt's time, `rejected` for a 406, else `dead`.
     public static func nextAttempt(_ record: FailureRecord) -> String {
         if let next = record.nextAttempt { return AdminTime.rfc3339Seconds(next) }
-        return record.status == 406 ? "rejected" : "dead"
+        return (record.status == 406 ? DeliveryState.rejected : .dead).rawValue
     }
 
     /// The response body on one line, cut to `snippetWidth` characters.

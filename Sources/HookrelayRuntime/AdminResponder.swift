@@ -258,7 +258,7 @@ struct AdminProblem: Error, Sendable {
 /// The body of `POST /admin/api/replay`.
 enum AdminReplayRequest {
     /// States a destination-wide replay may select. `pending` deliveries are already due.
-    static let replayableStates = ["dead", "rejected", "retrying", "delivered"]
+    static let replayableStates = DeliveryState.replayable.map(\.rawValue)
 
     /// Reads the body with the core's `JSONParser`, strictly (invalid UTF-8 and lone surrogates
     /// are refused). A member named twice counts with its last value.

@@ -286,12 +286,12 @@ final class DeliveryScheduler: @unchecked Sendable {
         )
         // Counted and logged here, on the curl thread, not in the completion below: that runs on the
         // store's writer, the thread that limits ingest. A refused outcome is logged after it.
-        metrics.attempt(destination: delivery.destination, outcome: decision.state, latency: sent ? result.latency : nil)
+        metrics.attempt(destination: delivery.destination, outcome: decision.state.rawValue, latency: sent ? result.latency : nil)
         if decision.isFailure && sent {
             logger.warning("delivery attempt failed", metadata: [
                 "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
                 "attempt": "\(attempt)", "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.errorKind)",
-                "next": "\(nextAttempt.map { "in \(($0 - now) / 1000)s" } ?? decision.state)",
+                "next": "\(nextAttempt.map { "in \(($0 - now) / 1000)s" } ?? decision.state.rawValue)",
             ])
         }
         store.record(record) { [self] outcome in

@@ -1,4 +1,5 @@
 import Foundation
+import HookrelayCore
 import HookrelayHTTP
 public import HookrelayStore
 import Synchronization
@@ -11,7 +12,7 @@ public final class RelayMetrics: Sendable {
     public static let latencyBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     /// The delivery states of SPEC §7, in the order the gauges are written.
-    public static let deliveryStates = ["pending", "retrying", "delivered", "rejected", "dead"]
+    public static let deliveryStates = DeliveryState.allCases.map { $0.rawValue }
 
     private struct Histogram {
         /// Observations per bucket (not cumulative); the last slot is `+Inf`.

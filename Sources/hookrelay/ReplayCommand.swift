@@ -15,7 +15,7 @@ struct ReplayCommand: AsyncParsableCommand {
             """
     )
 
-    static let states = ["dead", "rejected", "retrying", "delivered"]
+    static let states = DeliveryState.replayable.map(\.rawValue)
 
     @OptionGroup var options: ConfigOption
 

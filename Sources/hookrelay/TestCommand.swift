@@ -61,7 +61,7 @@ struct TestCommand: ParsableCommand {
         // Named and masked, as `check` shows it: the URL may itself be the credential.
         let shown = "\(target.name) <\(URLMasking.mask(target.url))>"
         if let status = result.status {
-            print("\(shown) answered \(status) (\(decision.state == "retrying" || decision.state == "dead" ? "would be retried" : decision.state))")
+            print("\(shown) answered \(status) (\(decision.state == .retrying || decision.state == .dead ? "would be retried" : decision.state.rawValue))")
         } else {
             print("\(shown) failed: \(result.transportError?.description ?? "unknown error")")
         }

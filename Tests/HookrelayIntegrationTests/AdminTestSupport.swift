@@ -158,7 +158,7 @@ extension EventStore {
         for delivery in claimed {
             try await seedRecord(AttemptRecord(
                 deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType, destination: destination,
-                url: delivery.url, attempt: delivery.attempts + 1, state: state, nextAttemptAt: nextAttempt, status: status,
+                url: delivery.url, attempt: delivery.attempts + 1, state: DeliveryState(rawValue: state) ?? .dead, nextAttemptAt: nextAttempt, status: status,
                 error: error, message: nil, response: "sink says \(status ?? 0)", replays: delivery.replays, time: time, isFailure: true
             ))
         }
@@ -172,7 +172,7 @@ extension EventStore {
     ) async throws {
         try await seedRecord(AttemptRecord(
             deliveryID: -1, eventID: eventID, eventType: eventType, destination: destination, url: url, attempt: attempt,
-            state: nextAttempt == nil ? "dead" : "retrying", nextAttemptAt: nextAttempt, status: status, error: error,
+            state: nextAttempt == nil ? .dead : .retrying, nextAttemptAt: nextAttempt, status: status, error: error,
             message: message, response: response, replays: 0, time: time, isFailure: true
         ))
     }

@@ -116,7 +116,7 @@ struct GroupCommitWriterTests {
         let box = OutcomeBox()
         store.record(AttemptRecord(
             deliveryID: deliveryID, eventID: "evt-1", eventType: "delivered", destination: "crm", url: "http://127.0.0.1:9/crm",
-            attempt: 1, state: "delivered", nextAttemptAt: nil, status: 200, error: nil, message: nil, response: "",
+            attempt: 1, state: .delivered, nextAttemptAt: nil, status: 200, error: nil, message: nil, response: "",
             replays: 0, time: 1100, isFailure: false
         )) { result in
             box.result = result

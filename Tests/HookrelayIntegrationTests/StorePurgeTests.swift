@@ -32,11 +32,11 @@ struct StorePurgeTests {
             store.claimDue(destination: "crm", now: old, limit: 10) { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
         let done = try #require(claimed.first { $0.eventID == "evt-old-done" })
-        for (attempt, state) in [(1, "retrying"), (2, "delivered")] {
+        for (attempt, state) in [(1, DeliveryState.retrying), (2, .delivered)] {
             let record = AttemptRecord(
                 deliveryID: done.id, eventID: done.eventID, eventType: "delivered", destination: "crm", url: done.url,
-                attempt: attempt, state: state, nextAttemptAt: state == "retrying" ? old + 1 : nil, status: state == "retrying" ? 500 : 200,
-                error: state == "retrying" ? "http" : nil, message: nil, response: "", replays: 0, time: old, isFailure: state == "retrying"
+                attempt: attempt, state: state, nextAttemptAt: state == .retrying ? old + 1 : nil, status: state == .retrying ? 500 : 200,
+                error: state == .retrying ? "http" : nil, message: nil, response: "", replays: 0, time: old, isFailure: state == .retrying
             )
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 store.record(record) { continuation.resume(with: $0.mapError { $0 as any Error }) }

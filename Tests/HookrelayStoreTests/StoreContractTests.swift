@@ -41,12 +41,12 @@ struct StoreContractTests {
         )
     }
 
-    static func record(_ delivery: ClaimedDelivery, attempt: Int, state: String, next: Int64? = nil, status: Int? = 500, at time: Int64) -> AttemptRecord {
+    static func record(_ delivery: ClaimedDelivery, attempt: Int, state: DeliveryState, next: Int64? = nil, status: Int? = 500, at time: Int64) -> AttemptRecord {
         AttemptRecord(
             deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType, destination: delivery.destination,
             url: delivery.url, attempt: attempt, state: state, nextAttemptAt: next, status: status,
-            error: state == "delivered" ? nil : "http", message: nil, response: "oops", replays: delivery.replays, time: time,
-            isFailure: state != "delivered"
+            error: state == .delivered ? nil : "http", message: nil, response: "oops", replays: delivery.replays, time: time,
+            isFailure: state != .delivered
         )
     }
 
@@ -113,7 +113,7 @@ struct StoreContractTests {
             _ = await store.accept(Self.request(id: "e1", urls: ["http://crm.test/a"]))
             let delivery = try #require(try store.claimDue(destination: "d0", now: Self.now, limit: 1).get().first)
             let retryAt = Self.now + 600_000
-            try await store.record(Self.record(delivery, attempt: 1, state: "retrying", next: retryAt, at: Self.now + 5)).get()
+            try await store.record(Self.record(delivery, attempt: 1, state: .retrying, next: retryAt, at: Self.now + 5)).get()
             #expect(try store.claimDue(destination: "d0", now: retryAt - 1, limit: 1).get().isEmpty, "not due before its time")
             #expect(try store.nextDueTime(destination: "d0") == retryAt)
             let failures = try store.failures(FailureQuery(limit: 10))
@@ -127,7 +127,7 @@ struct StoreContractTests {
             #expect(again.attempts == 1)
             try await store.release(deliveryIDs: [again.id], dueAt: retryAt + 1).get()
             let third = try #require(try store.claimDue(destination: "d0", now: retryAt + 1, limit: 1).get().first)
-            try await store.record(Self.record(third, attempt: 2, state: "delivered", status: 200, at: retryAt + 2)).get()
+            try await store.record(Self.record(third, attempt: 2, state: .delivered, status: 200, at: retryAt + 2)).get()
             let record = try #require(try store.eventRecord(id: "e1"))
             #expect(record.deliveries.first?.state == "delivered")
             #expect(record.deliveries.first?.attempts == 2)
@@ -141,7 +141,7 @@ struct StoreContractTests {
         try await Self.withStore(kind) { store async throws in
             _ = await store.accept(Self.request(id: "e1", urls: ["http://crm.test/a"]))
             let delivery = try #require(try store.claimDue(destination: "d0", now: Self.now, limit: 1).get().first)
-            _ = await store.record(Self.record(delivery, attempt: 1, state: "dead", at: Self.now))
+            _ = await store.record(Self.record(delivery, attempt: 1, state: .dead, at: Self.now))
             #expect(try store.eventRecord(id: "e1")?.deliveries.first?.state == "dead")
             #expect(try await store.replay(.destination("d0", state: "dead", since: nil), now: Self.now + 10).get() == 1)
             let replayed = try #require(try store.claimDue(destination: "d0", now: Self.now + 10, limit: 1).get().first)
@@ -157,7 +157,7 @@ struct StoreContractTests {
             _ = await store.accept(Self.request(id: "old", urls: ["http://crm.test/a"]))
             _ = await store.accept(Self.request(id: "open", urls: ["http://app.test/b"]))
             let delivery = try #require(try store.claimDue(destination: "d0", now: Self.now, limit: 1).get().first)
-            _ = await store.record(Self.record(delivery, attempt: 1, state: "delivered", status: 200, at: Self.now))
+            _ = await store.record(Self.record(delivery, attempt: 1, state: .delivered, status: 200, at: Self.now))
             let later = Self.now + 73 * 3_600_000
             let removed = try await store.purge(now: later, dedupWindow: .seconds(72 * 3600), failureRetention: .seconds(30 * 86_400)).get()
             #expect(removed >= 1)

@@ -10,13 +10,13 @@ public enum DeliveryDecision: Sendable, Equatable {
     /// Failed and the schedule is exhausted.
     case dead
 
-    /// The delivery's state after the decision: `delivered`, `rejected`, `retrying`, `dead`.
-    public var state: String {
+    /// The delivery's state after the decision.
+    public var state: DeliveryState {
         switch self {
-        case .delivered: return "delivered"
-        case .rejected: return "rejected"
-        case .retry: return "retrying"
-        case .dead: return "dead"
+        case .delivered: return .delivered
+        case .rejected: return .rejected
+        case .retry: return .retrying
+        case .dead: return .dead
         }
     }
 

@@ -1,3 +1,4 @@
+public import HookrelayCore
 /// A delivery taken by the scheduler for one attempt, with what the attempt needs.
 public struct ClaimedDelivery: Sendable {
     public var id: Int64
@@ -40,7 +41,7 @@ public struct AttemptRecord: Sendable {
     /// The attempt's number (the first is 1).
     public var attempt: Int
     /// `delivered`, `rejected`, `retrying` or `dead`.
-    public var state: String
+    public var state: DeliveryState
     /// Unix ms of the next attempt when retrying.
     public var nextAttemptAt: Int64?
     public var status: Int?
@@ -58,7 +59,7 @@ public struct AttemptRecord: Sendable {
 
     public init(
         deliveryID: Int64, eventID: String, eventType: String, destination: String, url: String, attempt: Int,
-        state: String, nextAttemptAt: Int64?, status: Int?, error: String?, message: String?, response: String,
+        state: DeliveryState, nextAttemptAt: Int64?, status: Int?, error: String?, message: String?, response: String,
         replays: Int, time: Int64, isFailure: Bool
     ) {
         self.deliveryID = deliveryID

@@ -1,3 +1,4 @@
+import HookrelayCore
 /// A write whose result is computed inside the transaction and handed over after the commit.
 ///
 /// `@unchecked Sendable`: `result` is set in `perform` and read in `finish`, both on the
@@ -147,7 +148,7 @@ extension EventStore {
                 DELETE FROM deliveries WHERE destination = ? AND \(StoreSchema.finishedStateCondition) AND state = ? AND updated_at < ? AND claimed = 0
                 """)
             for destination in destinations {
-                for (state, before) in [("delivered", cutoff), ("rejected", cutoff), ("dead", deadCutoff)] {
+                for (state, before) in [(DeliveryState.delivered.rawValue, cutoff), (DeliveryState.rejected.rawValue, cutoff), (DeliveryState.dead.rawValue, deadCutoff)] {
                     try delete.bind(.text(destination), .text(state), .integer(before)).run()
                     removed += connection.changes
                 }

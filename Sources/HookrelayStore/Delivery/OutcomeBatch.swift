@@ -39,7 +39,7 @@ final class OutcomeBatch: @unchecked Sendable {
 
     fileprivate func store(_ attempt: AttemptRecord) throws {
         try statements.recordOutcome.bind(
-            .text(attempt.state), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.nextAttemptAt),
+            .text(attempt.state.rawValue), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.nextAttemptAt),
             .optionalInteger(attempt.status.map(Int64.init)), .optionalText(attempt.error),
             .integer(attempt.time), .integer(attempt.deliveryID)
         ).run()
