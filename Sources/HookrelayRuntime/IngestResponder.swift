@@ -11,6 +11,11 @@ final class IngestResponder: HTTPResponder {
     private struct Source: Sendable {
         let config: SourceConfig
         let verifier: SourceVerifier
+        /// How long a token this source takes is kept: its own `max_age` (the token's timestamp
+        /// may be that far ahead) plus the longest of any Mailgun source (which would take the
+        /// token's timestamp that long after), so a token is refused on every path (SPEC §2).
+        /// Twice `max_age` when every source has the same.
+        let tokenLifetimeMillis: Int64
     }
 
     private let sourcesByPath: [String: Source]
@@ -26,8 +31,11 @@ final class IngestResponder: HTTPResponder {
     init(config: RelayConfig, store: EventStore, metrics: RelayMetrics, logger: Logger, scheduler: DeliveryScheduler) {
         self.scheduler = scheduler
         var sources: [String: Source] = [:]
+        let longestMaxAge = config.sources.filter { $0.scheme == .mailgun }.map(\.maxAge.milliseconds).max() ?? 0
         for source in config.sources {
-            sources[source.path] = Source(config: source, verifier: SourceVerifier(source: source))
+            sources[source.path] = Source(
+                config: source, verifier: SourceVerifier(source: source), tokenLifetimeMillis: source.maxAge.milliseconds + longestMaxAge
+            )
         }
         sourcesByPath = sources
         router = Router(config: config)
@@ -101,7 +109,7 @@ final class IngestResponder: HTTPResponder {
         let targets = routed.map { DeliveryTarget(destination: $0.name, url: $0.url, claimNow: scheduler.reserve(destination: $0.name)) }
         let accept = AcceptRequest(
             source: name, event: event, body: request.body, destinations: targets,
-            receivedAt: nowMillis, tokenExpiresAt: nowMillis + 2 * source.config.maxAge.milliseconds
+            receivedAt: nowMillis, tokenExpiresAt: nowMillis + source.tokenLifetimeMillis
         )
         let logger = self.logger
         let metrics = self.metrics
