@@ -27,6 +27,11 @@ public final class Relay: Sendable {
         self.config = config
         self.logger = logger
         let store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
+        for tightened in store.tightenedModes {
+            logger.warning("data_dir was open to other users; made private", metadata: [
+                "path": "\(tightened.path)", "mode": "\(String(tightened.oldMode, radix: 8))", "now": "\(String(tightened.newMode, radix: 8))",
+            ])
+        }
         do {
             engine = try CurlEngine()
         } catch {

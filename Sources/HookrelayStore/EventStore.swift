@@ -10,6 +10,9 @@ public final class EventStore: Sendable {
     public let path: String
     /// Deliveries that were in flight when the previous process stopped, made due again at open.
     public let recoveredInFlight: Int
+    /// `data_dir` and the files in it that others could read before this open made them
+    /// private (SPEC §11); the relay logs a warning for each.
+    public let tightenedModes: [TightenedMode]
     private let writer: GroupCommitWriter
     private let checkpointer: WALCheckpointer
     private let acceptStatements: AcceptStatements
@@ -31,11 +34,13 @@ public final class EventStore: Sendable {
         directory: String, queueLimit: Int = 10_000, recoverInFlight: Bool = true, allowUpgrade: Bool = true,
         checkpointPages: (background: Int32, inline: Int32) = (4096, 16384)
     ) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        tightenedModes = try DataDirectoryModes.secure(directory)
         path = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
         let directoryLock = recoverInFlight ? try DataDirectoryLock(directory: directory) : nil
         self.directoryLock = directoryLock
         do {
+            // Created private before SQLite opens it: its -wal and -shm take its mode.
+            try DataDirectoryModes.createPrivateFile(path)
             (acceptStatements, deliveryStatements, outcomeBatch, recoveredInFlight, writer, checkpointer, reader) =
                 try Self.open(path: path, queueLimit: queueLimit, recoverInFlight: recoverInFlight, allowUpgrade: allowUpgrade, checkpointPages: checkpointPages)
         } catch {
