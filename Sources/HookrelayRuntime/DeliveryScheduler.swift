@@ -51,6 +51,10 @@ final class DeliveryScheduler: @unchecked Sendable {
     private var stopping = false
     private var loopEnded = false
     private var lastPurge: Int64 = 0
+    /// Claims the store refused (a full disk): the loop waits before claiming again and logs
+    /// the first and then about one line per 5 s, instead of retrying (and logging) at every
+    /// wake-up. Only the loop's thread touches it.
+    private var claimFailures = RepeatedFailure()
     /// Deliveries left claimed because their outcome (or release) did not commit: put back due
     /// by the loop until the store takes it, so none waits for a restart.
     private var stranded: [Int64] = []
@@ -175,7 +179,8 @@ final class DeliveryScheduler: @unchecked Sendable {
             for name in order {
                 wakeAt = min(wakeAt, dispatchDue(destination: name, now: now))
             }
-            releaseStranded(now: now)
+            // Not while the store refuses claims: each wake-up would be another refused write.
+            if now >= claimFailures.retryAt { releaseStranded(now: now) }
             purgeIfDue(now: now)
 
             condition.lock()
@@ -193,6 +198,8 @@ final class DeliveryScheduler: @unchecked Sendable {
     /// `reserve` cannot take the same ones) and what the claim did not use is given back.
     private func dispatchDue(destination name: String, now: Int64) -> Int64 {
         guard let destinationRules = rules[name] else { return Int64.max }
+        // The store refused the last claim: wait (every refused accept wakes this loop).
+        if now < claimFailures.retryAt { return claimFailures.retryAt }
         condition.lock()
         guard var lane = lanes[name] else {
             condition.unlock()
@@ -239,9 +246,16 @@ final class DeliveryScheduler: @unchecked Sendable {
         semaphore.wait()
         switch box.value {
         case .success(let deliveries):
+            let failures = claimFailures.succeeded()
+            if failures > 0 { logger.notice("claiming deliveries again", metadata: ["failures": "\(failures)"]) }
             return deliveries
         case .failure(let error):
-            logger.error("cannot claim deliveries", metadata: ["destination": "\(destination)", "error": "\(error)"])
+            let decision = claimFailures.failed(now: Self.nowMillis())
+            if decision.log {
+                logger.error("cannot claim deliveries", metadata: [
+                    "destination": "\(destination)", "error": "\(error)", "suppressed": "\(decision.suppressed)",
+                ])
+            }
             return []
         case nil:
             return []

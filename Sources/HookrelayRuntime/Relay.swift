@@ -62,6 +62,9 @@ public final class Relay: Sendable {
         let server = config.server
         engine.start()
         scheduler.start()
+        if store.recoveryDeferred {
+            logger.warning("the disk is full: deliveries in flight at the last stop become due once the store can write again")
+        }
         if store.recoveredInFlight > 0 {
             logger.notice("deliveries in flight at the last stop are due again", metadata: ["count": "\(store.recoveredInFlight)"])
         }
