@@ -14,7 +14,7 @@ public final class EventStore: Sendable {
     /// due with the first commit that succeeds (`recoveredInFlight` is 0 then).
     public let recoveryDeferred: Bool
     /// `data_dir` and the files in it that others could read before this open made them
-    /// private (SPEC §11); the relay logs a warning for each.
+    /// private (SPEC §11; only when serving, `recoverInFlight`); the relay logs a warning for each.
     public let tightenedModes: [TightenedMode]
     private let writer: GroupCommitWriter
     private let checkpointer: WALCheckpointer
@@ -43,7 +43,14 @@ public final class EventStore: Sendable {
         directory: String, queueLimit: Int = 10_000, recoverInFlight: Bool = true, allowUpgrade: Bool = true,
         checkpointPages: (background: Int32, inline: Int32) = (4096, 16384), checkpointCopyBytes: Int64 = 2 << 20
     ) throws {
-        tightenedModes = try DataDirectoryModes.secure(directory)
+        // The serving relay makes data_dir private; the operator's commands (perhaps run as
+        // another user, beside a running relay) leave modes alone.
+        if recoverInFlight {
+            tightenedModes = try DataDirectoryModes.secure(directory)
+        } else {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            tightenedModes = []
+        }
         path = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
         let directoryLock = recoverInFlight ? try DataDirectoryLock(directory: directory) : nil
         self.directoryLock = directoryLock

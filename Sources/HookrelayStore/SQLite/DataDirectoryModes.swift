@@ -31,7 +31,8 @@ enum DataDirectoryModes {
 
     /// Creates the file at `path` `0600` if missing (an existing one was tightened by `secure`).
     static func createPrivateFile(_ path: String) throws {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, fileMode)
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+        if fd < 0 && errno == EEXIST { return }
         guard fd >= 0 else { throw DataDirectoryModesError(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         // `open` applied the umask: set the mode itself (a umask such as 0277 would leave 0400).
