@@ -28,6 +28,10 @@ final class DeliveryScheduler: @unchecked Sendable {
     private var woken = false
     private var loopEnded = false
     private var lastPurge: Int64 = 0
+    /// Claims the store refused (a full disk): the loop waits before claiming again and logs
+    /// the first and then about one line per 5 s, instead of retrying (and logging) at every
+    /// wake-up. Only the loop's thread touches it.
+    private var claimFailures = RepeatedFailure()
     private var thread: Thread?
 
     init(
@@ -160,7 +164,13 @@ final class DeliveryScheduler: @unchecked Sendable {
                 case .claim(let destination, let limit):
                     wakeAt = min(wakeAt, claim(destination: destination, limit: limit, now: now))
                 case .handBack(let ids, let dueAt):
-                    handBackStranded(ids, dueAt: dueAt)
+                    // Not while the store refuses writes: each wake-up would be another refused write.
+                    if now < claimFailures.retryAt {
+                        locked { lanes.handBackFailed(ids) }
+                        wakeAt = min(wakeAt, claimFailures.retryAt)
+                    } else {
+                        handBackStranded(ids, dueAt: dueAt)
+                    }
                 case .start, .record:
                     break  // a tick only claims and hands back
                 }
@@ -179,15 +189,26 @@ final class DeliveryScheduler: @unchecked Sendable {
 
     /// Performs a `claim`: a read tells whether anything is due (most wake-ups find nothing,
     /// since first attempts are handed over at accept time), then the claim itself. Returns when
-    /// to look at the destination again.
+    /// to look at the destination again. While the store refuses claims (a full disk), none is
+    /// tried before `claimFailures.retryAt`.
     private func claim(destination: String, limit: Int, now: Int64) -> Int64 {
-        let nextDue = (try? store.nextDueTime(destination: destination)) ?? nil
+        let refusing = now < claimFailures.retryAt
+        var nextDue = refusing ? claimFailures.retryAt : (try? store.nextDueTime(destination: destination)) ?? nil
         var deliveries: [ClaimedDelivery] = []
-        if let nextDue, nextDue <= now {
+        if !refusing, let due = nextDue, due <= now {
             switch store.claimDue(destination: destination, now: now, limit: limit) {
-            case .success(let claimed): deliveries = claimed
+            case .success(let claimed):
+                deliveries = claimed
+                let failures = claimFailures.succeeded()
+                if failures > 0 { logger.notice("claiming deliveries again", metadata: ["failures": "\(failures)"]) }
             case .failure(let error):
-                logger.error("cannot claim deliveries", metadata: ["destination": "\(destination)", "error": "\(error)"])
+                let decision = claimFailures.failed(now: clock.now())
+                nextDue = claimFailures.retryAt
+                if decision.log {
+                    logger.error("cannot claim deliveries", metadata: [
+                        "destination": "\(destination)", "error": "\(error)", "suppressed": "\(decision.suppressed)",
+                    ])
+                }
             }
         }
         condition.lock()

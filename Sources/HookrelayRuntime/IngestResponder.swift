@@ -11,6 +11,11 @@ final class IngestResponder: HTTPResponder {
     private struct Source: Sendable {
         let config: SourceConfig
         let verifier: SourceVerifier
+        /// How long a token this source takes is kept: its own `max_age` (the token's timestamp
+        /// may be that far ahead) plus the longest of any Mailgun source (which would take the
+        /// token's timestamp that long after), so a token is refused on every path (SPEC §2).
+        /// Twice `max_age` when every source has the same.
+        let tokenLifetimeMillis: Int64
     }
 
     private let sourcesByPath: [String: Source]
@@ -28,8 +33,11 @@ final class IngestResponder: HTTPResponder {
         self.scheduler = scheduler
         self.clock = clock
         var sources: [String: Source] = [:]
+        let longestMaxAge = config.sources.filter { $0.scheme == .mailgun }.map(\.maxAge.milliseconds).max() ?? 0
         for source in config.sources {
-            sources[source.path] = Source(config: source, verifier: SourceVerifier(source: source))
+            sources[source.path] = Source(
+                config: source, verifier: SourceVerifier(source: source), tokenLifetimeMillis: source.maxAge.milliseconds + longestMaxAge
+            )
         }
         sourcesByPath = sources
         router = Router(config: config)
@@ -109,7 +117,7 @@ final class IngestResponder: HTTPResponder {
         let targets = scheduler.targets(for: routed)
         let accept = AcceptRequest(
             source: name, event: event, body: request.body, destinations: targets,
-            receivedAt: nowMillis, tokenExpiresAt: nowMillis + 2 * source.config.maxAge.milliseconds
+            receivedAt: nowMillis, tokenExpiresAt: nowMillis + source.tokenLifetimeMillis
         )
         let logger = self.logger
         let metrics = self.metrics

@@ -25,6 +25,14 @@ public final class Relay: Sendable {
     /// Opens the SQLite store in `data_dir`; nothing listens until `start()`.
     public convenience init(config: RelayConfig, logger: Logger) throws {
         let store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
+        for tightened in store.tightenedModes {
+            logger.warning("data_dir was open to other users; made private", metadata: [
+                "path": "\(tightened.path)", "mode": "\(String(tightened.oldMode, radix: 8))", "now": "\(String(tightened.newMode, radix: 8))",
+            ])
+        }
+        if store.recoveryDeferred {
+            logger.warning("the disk is full: deliveries in flight at the last stop become due once the store can write again")
+        }
         try self.init(config: config, store: store, logger: logger)
     }
 

@@ -10,6 +10,12 @@ public final class EventStore: Sendable {
     public let path: String
     /// Deliveries that were in flight when the previous process stopped, made due again at open.
     public let recoveredInFlight: Int
+    /// True when the disk was full at open: the deliveries in flight at the last stop become
+    /// due with the first commit that succeeds (`recoveredInFlight` is 0 then).
+    public let recoveryDeferred: Bool
+    /// `data_dir` and the files in it that others could read before this open made them
+    /// private (SPEC §11; only when serving, `recoverInFlight`); the relay logs a warning for each.
+    public let tightenedModes: [TightenedMode]
     private let writer: GroupCommitWriter
     private let checkpointer: WALCheckpointer
     private let acceptStatements: AcceptStatements
@@ -26,18 +32,36 @@ public final class EventStore: Sendable {
     /// than rewritten under a relay that may still be running.
     ///
     /// `checkpointPages`: WAL size (pages) past which the checkpointer thread copies the log
-    /// into the database, and past which the writer does it inline (see `WALCheckpointer`).
+    /// into the database, and past which the writer does it inline; `checkpointCopyBytes`: log
+    /// appended since the last copy past which the thread copies it, below the threshold too
+    /// (see `WALCheckpointer`).
+    ///
+    /// On a full disk the store still opens (SPEC §11: the relay starts and answers 503): the
+    /// only write of an open, making in-flight deliveries due again, then waits for the first
+    /// commit that succeeds (`recoveryDeferred`).
     public init(
         directory: String, queueLimit: Int = 10_000, recoverInFlight: Bool = true, allowUpgrade: Bool = true,
-        checkpointPages: (background: Int32, inline: Int32) = (4096, 16384)
+        checkpointPages: (background: Int32, inline: Int32) = (4096, 16384), checkpointCopyBytes: Int64 = 2 << 20
     ) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // The serving relay makes data_dir private; the operator's commands (perhaps run as
+        // another user, beside a running relay) leave modes alone.
+        if recoverInFlight {
+            tightenedModes = try DataDirectoryModes.secure(directory)
+        } else {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            tightenedModes = []
+        }
         path = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
         let directoryLock = recoverInFlight ? try DataDirectoryLock(directory: directory) : nil
         self.directoryLock = directoryLock
         do {
-            (acceptStatements, deliveryStatements, outcomeBatch, recoveredInFlight, writer, checkpointer, reader) =
-                try Self.open(path: path, queueLimit: queueLimit, recoverInFlight: recoverInFlight, allowUpgrade: allowUpgrade, checkpointPages: checkpointPages)
+            // Created private before SQLite opens it: its -wal and -shm take its mode.
+            try DataDirectoryModes.createPrivateFile(path)
+            (acceptStatements, deliveryStatements, outcomeBatch, recoveredInFlight, recoveryDeferred, writer, checkpointer, reader) =
+                try Self.open(
+                    path: path, queueLimit: queueLimit, recoverInFlight: recoverInFlight, allowUpgrade: allowUpgrade,
+                    checkpointPages: checkpointPages, checkpointCopyBytes: checkpointCopyBytes
+                )
         } catch {
             directoryLock?.release()
             throw error
@@ -45,38 +69,46 @@ public final class EventStore: Sendable {
     }
 
     private static func open(
-        path: String, queueLimit: Int, recoverInFlight: Bool, allowUpgrade: Bool, checkpointPages: (background: Int32, inline: Int32)
-    ) throws -> (AcceptStatements, DeliveryStatements, OutcomeBatch, Int, GroupCommitWriter, WALCheckpointer, LockedConnection) {
+        path: String, queueLimit: Int, recoverInFlight: Bool, allowUpgrade: Bool, checkpointPages: (background: Int32, inline: Int32),
+        checkpointCopyBytes: Int64
+    ) throws -> (AcceptStatements, DeliveryStatements, OutcomeBatch, Int, Bool, GroupCommitWriter, WALCheckpointer, LockedConnection) {
         let connection = try SQLiteConnection(path: path)
+        connection.persistWAL()
         try connection.execute(StoreSchema.pragmas)
+        let pageSize = try connection.pageSize()
+        // The log file shrinks back after a spike (the checkpointer fell behind): truncated to
+        // this when it starts over. Above its usual size (threshold and a tail), so not every cycle.
+        try connection.execute("PRAGMA journal_size_limit = \(Int64(checkpointPages.background) * pageSize * 3 / 2);")
         try migrate(connection, allowUpgrade: allowUpgrade)
         let acceptStatements = try AcceptStatements(connection)
         let deliveryStatements = try DeliveryStatements(connection)
         let outcomeBatch = OutcomeBatch(statements: deliveryStatements)
         // Deliveries claimed when the last process died are due again (at-least-once).
         var recovered = 0
+        var deferred: RecoverInFlightWrite?
         if recoverInFlight {
-            let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-            // Per destination, a seek to its claimed rows in `deliveries_open`: a backlog of
-            // millions is not read to find the few that were in flight.
-            let recover = try connection.prepare("""
-                UPDATE deliveries SET claimed = 0, next_attempt_at = ?
-                WHERE destination = ? AND \(StoreSchema.openStateCondition) AND claimed = 1
-                """)
-            for destination in try connection.destinations(withDeliveriesIn: StoreSchema.openStateCondition) {
-                try recover.bind(.integer(now), .text(destination)).run()
-                recovered += connection.changes
+            let write = try RecoverInFlightWrite(connection)
+            do {
+                recovered = try write.recover(on: connection)
+            } catch let error as SQLiteError where error.isFull {
+                deferred = write
             }
         }
         let writer = try GroupCommitWriter(connection: connection, queueLimit: queueLimit)
-        let checkpointer = try WALCheckpointer(path: path, threshold: checkpointPages.background, limit: checkpointPages.inline)
+        if let deferred { writer.carry(deferred) }
+        let copyInterval = Int32(clamping: max(1, checkpointCopyBytes / max(512, pageSize)))
+        let checkpointer = try WALCheckpointer(
+            path: path, threshold: checkpointPages.background, limit: checkpointPages.inline, copyInterval: copyInterval
+        )
         checkpointer.attach(to: connection)
+        writer.whenFull { [checkpointer] in checkpointer.storeFull() }
         let readConnection = try SQLiteConnection(path: path)
+        readConnection.persistWAL()
         try readConnection.execute("PRAGMA query_only = ON;")
         let reader = LockedConnection(readConnection)
         checkpointer.start()
         writer.start()
-        return (acceptStatements, deliveryStatements, outcomeBatch, recovered, writer, checkpointer, reader)
+        return (acceptStatements, deliveryStatements, outcomeBatch, recovered, deferred != nil, writer, checkpointer, reader)
     }
 
     /// Creates the tables, or upgrades an older store in place (only when `allowUpgrade`: the

@@ -5,15 +5,15 @@ import Testing
 private struct Rows {
     var rows: [Int64: (source: String, token: String)] = [:]
 
-    /// What the store does with a candidate: read the row, compare.
-    func matcher(_ source: String, _ token: String) -> (Int64) -> Int64? {
-        { id in rows[id].flatMap { $0.source == source && $0.token == token ? id : nil } }
+    /// What the store does with a candidate: read the row, compare the token (whichever source took it).
+    func matcher(_ token: String) -> (Int64) -> Int64? {
+        { id in rows[id].flatMap { $0.token == token ? id : nil } }
     }
 }
 
 @Suite("TokenIndex")
 struct TokenIndexTests {
-    @Test("every token inserted is found at its row, through growth, across sources")
+    @Test("every token inserted is found at its row, through growth, whichever source took it")
     func findsEveryToken() {
         var index = TokenIndex()
         var rows = Rows()
@@ -24,11 +24,11 @@ struct TokenIndexTests {
         }
         #expect(index.count == 50_000)
         for id in Int64(1)...50_000 {
-            let source = id % 2 == 0 ? "mailgun" : "legacy"
-            #expect(index.firstMatch(source: source, token: "token-\(id)", rows.matcher(source, "token-\(id)")) == id)
+            #expect(index.firstMatch(token: "token-\(id)", rows.matcher("token-\(id)")) == id)
         }
-        #expect(index.firstMatch(source: "mailgun", token: "token-1", rows.matcher("mailgun", "token-1")) == nil, "token-1 is legacy's")
-        #expect(index.firstMatch(source: "mailgun", token: "never", rows.matcher("mailgun", "never")) == nil)
+        // SPEC §2: a token is the sender's, not a source's (it used to be per source).
+        #expect(index.firstMatch(token: "token-1", rows.matcher("token-1")) == 1, "token-1, taken by legacy, is found for every source")
+        #expect(index.firstMatch(token: "never", rows.matcher("never")) == nil)
     }
 
     @Test("a row that no longer holds the token (rolled back, renumbered) is skipped, and the new row is found")
@@ -42,8 +42,8 @@ struct TokenIndexTests {
         rows.rows[11] = ("s", "a")
         index.insert(source: "s", token: "b", rowID: 10, now: 0, expiresAt: 100)
         index.insert(source: "s", token: "a", rowID: 11, now: 0, expiresAt: 100)
-        #expect(index.firstMatch(source: "s", token: "a", rows.matcher("s", "a")) == 11)
-        #expect(index.firstMatch(source: "s", token: "b", rows.matcher("s", "b")) == 10)
+        #expect(index.firstMatch(token: "a", rows.matcher("a")) == 11)
+        #expect(index.firstMatch(token: "b", rows.matcher("b")) == 10)
     }
 
     @Test("a row numbered below the current generation's base starts a new generation and is found")
@@ -55,8 +55,8 @@ struct TokenIndexTests {
         index.insert(source: "s", token: "x", rowID: 500, now: 0, expiresAt: 100)
         index.insert(source: "s", token: "y", rowID: 20, now: 0, expiresAt: 100)
         #expect(index.generations(of: "s").count == 2)
-        #expect(index.firstMatch(source: "s", token: "x", rows.matcher("s", "x")) == 500)
-        #expect(index.firstMatch(source: "s", token: "y", rows.matcher("s", "y")) == 20)
+        #expect(index.firstMatch(token: "x", rows.matcher("x")) == 500)
+        #expect(index.firstMatch(token: "y", rows.matcher("y")) == 20)
     }
 
     @Test("a generation is sealed after a quarter of its first entry's lifetime and dropped when all its entries expired")
@@ -74,8 +74,8 @@ struct TokenIndexTests {
         #expect(index.count == 5, "generation 1's latest entry (t3) expires at 1,249: kept")
         index.dropExpired(now: 1_250)
         #expect(index.count == 2)
-        #expect(index.firstMatch(source: "s", token: "t3", rows.matcher("s", "t3")) == nil)
-        #expect(index.firstMatch(source: "s", token: "t4", rows.matcher("s", "t4")) == 4)
+        #expect(index.firstMatch(token: "t3", rows.matcher("t3")) == nil)
+        #expect(index.firstMatch(token: "t4", rows.matcher("t4")) == 4)
         index.dropExpired(now: 10_000)
         #expect(index.count == 0 && index.slotBytes == 0)
     }
@@ -112,7 +112,23 @@ struct TokenIndexTests {
         #expect(index.generations(of: "long").count == 1, "one generation: it seals after 15 minutes")
         #expect(index.generations(of: "short").count <= 6, "about (100 + 25) ms of short tokens, in 25 ms generations")
         #expect(index.count <= 40 + 6 * 26)
-        #expect(index.firstMatch(source: "long", token: "l2", rows.matcher("long", "l2")) == 2)
+        #expect(index.firstMatch(token: "l2", rows.matcher("l2")) == 2)
+    }
+
+    @Test("a token is found whichever source's chain holds it; another token with a colliding row is not")
+    func tokensAreGlobal() {
+        var index = TokenIndex()
+        var rows = Rows()
+        rows.rows[1] = ("eu", "shared")
+        rows.rows[2] = ("us", "other")
+        index.insert(source: "eu", token: "shared", rowID: 1, now: 0, expiresAt: 100)
+        index.insert(source: "us", token: "other", rowID: 2, now: 0, expiresAt: 1_000)
+        #expect(index.generations(of: "eu").count == 1 && index.generations(of: "us").count == 1, "chains stay per source")
+        #expect(index.firstMatch(token: "shared", rows.matcher("shared")) == 1)
+        #expect(index.firstMatch(token: "other", rows.matcher("other")) == 2)
+        index.dropExpired(now: 500)
+        #expect(index.firstMatch(token: "shared", rows.matcher("shared")) == nil, "eu's chain expired on its own lifetime")
+        #expect(index.firstMatch(token: "other", rows.matcher("other")) == 2)
     }
 
     @Test("extreme times do not overflow")

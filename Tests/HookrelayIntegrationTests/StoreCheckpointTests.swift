@@ -68,6 +68,21 @@ struct StoreCheckpointTests {
         #expect(try reopened.counts().events == next)
     }
 
+    @Test("below the page threshold the log is still copied by size, so the database file never lags far behind it (SPEC §11)")
+    func copiedBySize() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // Thresholds out of reach: only the size rule can copy (every 64 KiB of log).
+        let store = try EventStore(directory: directory.path, checkpointPages: (background: 1_000_000, inline: 1_000_000), checkpointCopyBytes: 64 << 10)
+        defer { store.close() }
+        let database = directory.path + "/hookrelay.sqlite"
+        let before = Self.size(database)
+        var next = 0
+        #expect(await Self.fill(store, from: &next) { Self.size(database) > before + 100 * 2000 }, "bodies reached the database file")
+        #expect(store.checkpointerRounds > 0)
+        #expect(try store.counts().events == next)
+    }
+
     @Test("a copy round is fsynced by the thread, not left to the writer; one that copied nothing is not")
     func partialRoundSynced() async throws {
         let directory = try TemporaryDirectory()

@@ -77,10 +77,14 @@ struct StoreVersion3UpgradeTests {
                 #expect(try await store.accept(Self.request("other-\(n)", token: "tok-\(n)", now: now)).get() == .tokenReplayed(originalEventID: "evt-\(n)"))
                 #expect(try await store.accept(Self.request("evt-\(n)", token: "tok-\(n)", now: now)).get() == .duplicate)
             }
-            // A token of another source is another token.
+            // A token is the sender's, not a source's (SPEC §2; it used to be per source): on
+            // another source, with another event it is a replay, with the same one a duplicate.
             var otherSource = Self.request("evt-x", token: "tok-1", now: now)
             otherSource.source = "legacy"
-            #expect(try await store.accept(otherSource).get() == .accepted(newDeliveries: 1, claimed: []))
+            #expect(try await store.accept(otherSource).get() == .tokenReplayed(originalEventID: "evt-1"))
+            var sameEventElsewhere = Self.request("evt-1", token: "tok-1", now: now)
+            sameEventElsewhere.source = "legacy"
+            #expect(try await store.accept(sameEventElsewhere).get() == .duplicate)
         })
     }
 

@@ -1,4 +1,4 @@
-/// Where the store keeps the tokens it has accepted recently, by a fingerprint of (source, token):
+/// Where the store keeps the tokens it has accepted recently, by a fingerprint of the token:
 /// an in-memory index over a table the tokens are appended to in arrival order. A tree keyed by
 /// the token's random text dirtied one page per accepted event (docs/PERFORMANCE.md, change 15);
 /// an append dirties one page per ~40 events.
@@ -8,10 +8,13 @@
 /// not the token (a fingerprint collision, a row rolled back or purged since) is skipped. What the
 /// index must do is not miss a row it was given before that row's expiry.
 ///
-/// Entries live in generations, a chain of them per source (sources may keep tokens for
-/// different times). A generation is sealed once it spans a quarter of its first entry's
-/// lifetime (or is full), and dropped once every entry in it has expired, so memory follows the
-/// tokens kept: about 1.25 × (accept rate × token lifetime) × 11–21 bytes, per source.
+/// A token is the sender's, not a source's (SPEC §2): a lookup finds it whichever source took
+/// it. Entries still live in generations, a chain of them per source that inserted them
+/// (sources may keep tokens for different times), and a lookup probes every chain: one probe
+/// per generation, a handful per source. A generation is sealed once it spans a quarter of its
+/// first entry's lifetime (or is full), and dropped once every entry in it has expired, so
+/// memory follows the tokens kept: about 1.25 × (accept rate × token lifetime) × 11–21 bytes,
+/// per source.
 /// Fingerprints come from `Hasher`, seeded per process; the store rebuilds the index from the
 /// table at the first event it takes after opening.
 public struct TokenIndex: Sendable {
@@ -77,11 +80,19 @@ public struct TokenIndex: Sendable {
     /// The generations holding `source`'s tokens, oldest first.
     func generations(of source: String) -> [Generation] { chains[source] ?? [] }
 
-    /// The first row offered (newest generation first) for which `matches` returns non-nil, and
-    /// that value; nil when no row holds the token.
-    public func firstMatch<T>(source: String, token: String, _ matches: (Int64) throws -> T?) rethrows -> T? {
-        guard let generations = chains[source] else { return nil }
-        let fingerprint = Self.fingerprint(source: source, token: token)
+    /// The first row offered for which `matches` returns non-nil, and that value; nil when no
+    /// row holds the token. Rows of every source's chain are offered (each chain newest
+    /// generation first).
+    public func firstMatch<T>(token: String, _ matches: (Int64) throws -> T?) rethrows -> T? {
+        if chains.isEmpty { return nil }
+        let fingerprint = Self.fingerprint(token: token)
+        for generations in chains.values {
+            if let found = try Self.firstMatch(fingerprint: fingerprint, in: generations, matches) { return found }
+        }
+        return nil
+    }
+
+    private static func firstMatch<T>(fingerprint: UInt64, in generations: [Generation], _ matches: (Int64) throws -> T?) rethrows -> T? {
         for generation in generations.reversed() {
             var position = generation.home(of: fingerprint)
             while true {
@@ -97,10 +108,10 @@ public struct TokenIndex: Sendable {
         return nil
     }
 
-    /// Records that row `rowID` holds (source, token) until `expiresAt`; `now` and `expiresAt` in
-    /// the same unit (the store uses Unix ms).
+    /// Records that row `rowID` holds `token` until `expiresAt`, in `source`'s chain; `now` and
+    /// `expiresAt` in the same unit (the store uses Unix ms).
     public mutating func insert(source: String, token: String, rowID: Int64, now: Int64, expiresAt: Int64) {
-        let fingerprint = Self.fingerprint(source: source, token: token)
+        let fingerprint = Self.fingerprint(token: token)
         chains[source, default: []].insertEntry(fingerprint: fingerprint, rowID: rowID, now: now, expiresAt: expiresAt)
     }
 
@@ -119,10 +130,9 @@ public struct TokenIndex: Sendable {
         chains.removeAll()
     }
 
-    /// 40 bits of a per-process keyed hash of (source, token); never 0.
-    static func fingerprint(source: String, token: String) -> UInt64 {
+    /// 40 bits of a per-process keyed hash of the token; never 0.
+    static func fingerprint(token: String) -> UInt64 {
         var hasher = Hasher()
-        hasher.combine(source)
         hasher.combine(token)
         let value = UInt64(bitPattern: Int64(hasher.finalize())) >> Self.offsetBits
         return value == 0 ? 1 : value

@@ -13,12 +13,19 @@ enum AcceptWrite {
         let event = request.event
         var tokenSeen = false
         if let token = event.token {
-            // Seen with the same event: carry on, and the inserts below say whether it is a
-            // duplicate (the token may come from a 406, the event not stored then).
-            if let seen = try statements.eventID(forToken: token, source: request.source, now: request.receivedAt) {
-                if seen != event.id { return .tokenReplayed(originalEventID: seen) }
+            // A token is the sender's, whichever source took it (SPEC §2).
+            switch try statements.use(ofToken: token, eventID: event.id, now: request.receivedAt) {
+            case .otherEvent(let seen):
+                return .tokenReplayed(originalEventID: seen)
+            case .sameEvent(let source) where source != request.source:
+                // The same request on another path: forward nothing (this path's routes may
+                // differ, and the content is not signed).
+                return .duplicate
+            case .sameEvent:
+                // Seen with the same event on this source: carry on, and the inserts below say
+                // whether it is a duplicate (the token may come from a 406, the event not stored then).
                 tokenSeen = true
-            } else {
+            case .unseen:
                 try statements.insertToken.bind(.text(request.source), .text(token), .text(event.id), .integer(request.tokenExpiresAt)).run()
                 statements.tokenIndex.insert(
                     source: request.source, token: token, rowID: connection.lastInsertRowID, now: request.receivedAt, expiresAt: request.tokenExpiresAt
@@ -72,6 +79,16 @@ enum AcceptWrite {
     }
 }
 
+/// What the kept tokens say of a token arriving with an event.
+enum TokenUse {
+    /// Not kept (or expired).
+    case unseen
+    /// Kept with this event, first taken by `source`.
+    case sameEvent(source: String)
+    /// Kept with another event (this id): a replay.
+    case otherEvent(String)
+}
+
 /// The prepared statements of the accept path, prepared once on the writer's connection, and
 /// the index of the tokens table (`TokenIndex`), loaded at the first accept.
 ///
@@ -108,17 +125,26 @@ final class AcceptStatements: @unchecked Sendable {
             """)
     }
 
-    /// The event id stored with `token` of `source`, if the token is kept and unexpired. Each row
-    /// the index offers is read and compared: the index only narrows the search.
-    func eventID(forToken token: String, source: String, now: Int64) throws -> String? {
+    /// What the kept, unexpired rows say of `token` (taken by any source) arriving with
+    /// `eventID`. Each row the index offers is read and compared: the index only narrows the
+    /// search. A row with the same event wins over one with another (two sources could each
+    /// keep the token from before tokens were global, store schema 4).
+    func use(ofToken token: String, eventID: String, now: Int64) throws -> TokenUse {
         if !tokenIndexLoaded { try loadTokenIndex(now: now) }
         tokenIndex.dropExpired(now: now)
-        return try tokenIndex.firstMatch(source: source, token: token) { rowID in
+        var otherEvent: String?
+        let sameEventSource: String? = try tokenIndex.firstMatch(token: token) { rowID in
             // Expired rows do not count, as after a restart (only unexpired ones are loaded).
-            try tokenRow.bind(.integer(rowID)).firstRow { row in
-                row.text(0) == source && row.text(1) == token && row.integer(3) >= now ? row.text(2) : nil
+            try tokenRow.bind(.integer(rowID)).firstRow { row -> String? in
+                guard row.text(1) == token && row.integer(3) >= now else { return nil }
+                if row.text(2) == eventID { return row.text(0) }
+                if otherEvent == nil { otherEvent = row.text(2) }
+                return nil
             } ?? nil
         }
+        if let sameEventSource { return .sameEvent(source: sameEventSource) }
+        if let otherEvent { return .otherEvent(otherEvent) }
+        return .unseen
     }
 
     /// Indexes the unexpired tokens of the table (what earlier processes accepted).

@@ -15,10 +15,11 @@ final class DataDirectoryLock: Sendable {
 
     init(directory: String) throws(DataDirectoryLockError) {
         let path = directory + "/hookrelay.lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, DataDirectoryModes.fileMode)
         guard fd >= 0 else {
             throw DataDirectoryLockError(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
+        _ = fchmod(fd, DataDirectoryModes.fileMode)  // whatever the umask (SPEC §11)
         // A lock just released can still be held for a moment by a child this process forked
         // (it holds a copy of the descriptor until its exec closes it): try again for a while
         // before deciding that another relay has the directory.

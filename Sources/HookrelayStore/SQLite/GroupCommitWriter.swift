@@ -23,6 +23,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var thread: Thread?
     /// Set when the last commit failed; cleared by the next successful one.
     private var lastFailure: SQLiteError?
+    /// Writes that could not commit at open (a full disk): each runs at the head of every
+    /// batch until one commit takes it (`carry`). Only the writer thread touches it once started.
+    private var carried: [any GroupedWrite] = []
+    /// Told when a commit failed for a full disk (the checkpointer then lets the log start over).
+    private var onFull: (@Sendable () -> Void)?
     /// Prepared once: a batch runs again with one savepoint per write after a write failed.
     private let savepoint: SQLiteStatement
     private let releaseSavepoint: SQLiteStatement
@@ -39,6 +44,18 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     func start() {
         thread = StoreThread.start("hookrelay-store-writer") { [self] in run() }
+    }
+
+    /// Runs `write` with every batch, at its head, until a commit takes it: for a write that
+    /// failed at open because the disk was full. Only before `start()`. It adds no work while
+    /// nothing else is written, so a full disk does not make the writer spin.
+    func carry(_ write: any GroupedWrite) {
+        carried.append(write)
+    }
+
+    /// Calls `action` on the writer thread whenever a batch fails for a full disk. Only before `start()`.
+    func whenFull(_ action: @escaping @Sendable () -> Void) {
+        onFull = action
     }
 
     /// Queues a write; false (and nothing queued) when the writer stopped, or when `bounded`
@@ -95,18 +112,28 @@ final class GroupCommitWriter: @unchecked Sendable {
                 queue.removeFirst(maxBatch)
             }
             condition.unlock()
-            commit(batch)
+            if carried.isEmpty {
+                commit(batch)
+            } else {
+                let carriedCount = carried.count
+                let committed = commit(carried + batch)
+                // A carried write that committed is done; one that failed alone stays.
+                carried = zip(carried, committed.prefix(carriedCount)).filter { !$0.1 }.map(\.0)
+            }
         }
     }
 
-    private func commit(_ batch: [any GroupedWrite]) {
-        guard begin(batch) else { return }
+    /// Commits the batch; returns, per write, whether it committed.
+    @discardableResult
+    private func commit(_ batch: [any GroupedWrite]) -> [Bool] {
+        let none = [Bool](repeating: false, count: batch.count)
+        guard begin(batch) else { return none }
         var failures = [SQLiteError?](repeating: nil, count: batch.count)
         // Writes almost never fail, so a batch first runs without a savepoint per write (they
         // cost 3–7 µs per event in `bench/store_loop.sh`). When one throws, the whole batch is
         // rolled back and runs again with a savepoint per write, so only the failing one fails.
         if !performAll(batch) {
-            guard begin(batch) else { return }  // rolls back the partial batch first
+            guard begin(batch) else { return none }  // rolls back the partial batch first
             for (index, write) in batch.enumerated() {
                 do {
                     try savepoint.run()
@@ -118,7 +145,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                         // SQLite rolled back the whole transaction (disk full, I/O error): what ran
                         // before is gone, and what follows must not autocommit on its own.
                         finish(batch, commitError: sqliteError)
-                        return
+                        return none
                     }
                     failures[index] = sqliteError
                     try? rollbackToSavepoint.run()
@@ -131,7 +158,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         } catch {
             try? connection.execute("ROLLBACK")
             finish(batch, commitError: error)
-            return
+            return none
         }
         condition.lock()
         lastFailure = nil
@@ -139,6 +166,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         for (index, write) in batch.enumerated() {
             write.finish(failure: failures[index].map(StoreUnavailable.init))
         }
+        return failures.map { $0 == nil }
     }
 
     /// Opens the batch's transaction; on failure the whole batch is finished with the error.
@@ -165,6 +193,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func finish(_ batch: [any GroupedWrite], commitError: SQLiteError) {
+        if commitError.isFull { onFull?() }
         condition.lock()
         lastFailure = commitError
         condition.unlock()

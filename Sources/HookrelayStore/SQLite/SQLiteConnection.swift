@@ -74,6 +74,19 @@ final class SQLiteConnection: @unchecked Sendable {
         return max(0, copied)
     }
 
+    /// Keeps the `-wal` and `-shm` files when the last connection closes (`SQLITE_FCNTL_PERSIST_WAL`;
+    /// `journal_size_limit` still truncates the log): a relay restarted on a full disk finds the
+    /// `-shm` it needs to open the store instead of having to allocate it.
+    func persistWAL() {
+        var on: Int32 = 1
+        _ = sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &on)
+    }
+
+    /// The database's page size in bytes.
+    func pageSize() throws -> Int64 {
+        try prepare("PRAGMA page_size").firstRow { $0.integer(0) } ?? 4096
+    }
+
     /// Flushes the database file to disk (`fdatasync`); false on an error. Only from the
     /// thread that owns this connection.
     func syncDatabaseFile() -> Bool {

@@ -90,7 +90,8 @@ enum StoreSchema {
         \(tokensTable)
         """
 
-    /// Tokens in arrival order (version 4): found through the writer's in-memory `TokenIndex`,
+    /// Tokens in arrival order (version 4), each with the source that took it first (the token
+    /// rule itself is global, SPEC §2): found through the writer's in-memory `TokenIndex`,
     /// not a tree keyed by the random token, which cost a dirty page per event. Not unique: a
     /// token accepted again after its row expired is a new row.
     static let tokensTable = """
