@@ -100,7 +100,13 @@ let package = Package(
         .testTarget(name: "HookrelayCoreTests", dependencies: ["HookrelayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "HookrelayHTTPTests", dependencies: ["HookrelayHTTP"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "HookrelayStoreTests", dependencies: ["HookrelayStore", "HookrelayCore", "HookrelayTestSupport"], swiftSettings: swiftSettings
+            name: "HookrelayStoreTests", dependencies: ["HookrelayStore", "HookrelayCore", "HookrelayTestSupport", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookrelayRuntimeTests",
+            dependencies: ["HookrelayRuntime", "HookrelayCore", "HookrelayHTTP", "HookrelayStore"],
+            swiftSettings: swiftSettings
         ),
         .testTarget(name: "HookrelayConfigTests", dependencies: ["HookrelayConfig", "HookrelayCore"], swiftSettings: swiftSettings),
         .testTarget(
