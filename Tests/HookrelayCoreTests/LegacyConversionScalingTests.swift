@@ -59,4 +59,30 @@ import Testing
         // 8 times the fields: linear work takes ~8 times as long, quadratic ~64 times.
         #expect(largeSeconds < 24 * max(smallSeconds, 0.001), "10,000 fields: \(smallSeconds) s; 80,000: \(largeSeconds) s")
     }
+
+    /// Seconds to set the signature of an event repeating `signature` `count` times, each followed
+    /// by another member (best of 3).
+    static func signatureSeconds(_ count: Int) throws -> Double {
+        var members = [JSONObject.Member("event-data", .object(JSONObject([.init("id", .string("e"))])))]
+        // Each repeated signature followed by another member, which a one-by-one removal moves each time.
+        for index in 0..<count { members += [.init("signature", .string("s\(index)")), .init("x\(index)", .null)] }
+        var best = Double.infinity
+        for _ in 0..<3 {
+            var document = EventDocument(value: .object(JSONObject(members)), changed: false)
+            let start = DispatchTime.now().uptimeNanoseconds
+            try document.setSignature(.string("new"))
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            #expect(document.value.objectValue?.members.map(\.name) == ["event-data", "signature"] + (0..<count).map { "x\($0)" })
+            #expect(document.value.objectValue?["signature"] == .string("new"))
+        }
+        return best
+    }
+
+    /// Re-signing drops every repeated `signature` member in one pass (one by one was quadratic).
+    @Test func repeatedSignaturesAreDroppedInLinearTime() throws {
+        let small = try Self.signatureSeconds(10_000)
+        try #require(small < 0.25, "10,000 repeated signatures took \(small) s")
+        let large = try Self.signatureSeconds(80_000)
+        #expect(large < 24 * max(small, 0.001), "10,000: \(small) s; 80,000: \(large) s")
+    }
 }
