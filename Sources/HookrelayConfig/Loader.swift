@@ -278,7 +278,7 @@ struct Loader {
                 _ = try PartnerSigner(checking: sign, key: key)
             } catch {
                 throw context.error(.invalidValue, location.key("sign_key"),
-                                    "invalid \(context.reference(of: sign.rawValue) == nil ? sign.rawValue : "sign_key") key\(inherited(own.signKey != nil)): \(error)")
+                                    "invalid \(context.reference(of: sign.rawValue) == nil ? sign.rawValue : "signing") key\(inherited(own.signKey != nil)): \(error)")
             }
         }
     }
