@@ -65,10 +65,12 @@ struct Loader {
         let config = RelayConfig(server: server, sources: sources, destinations: destinations, routes: routes)
 
         if let violation = RoutingTable(config: config).violations(maxURLsPerEvent: server.maxURLsPerEvent).first {
-            throw context.error(.tooManyURLs, routeLocation(violation.routeIndex).key("to"), violation.description)
+            throw context.error(.tooManyURLs, routeLocation(violation.routeIndex).key("to"),
+                                violation.description(showingName: { context.reference(of: $0) ?? $0 },
+                                                      showingURL: { context.reference(of: $0) ?? URLMasking.mask($0) }))
         }
         collectWarnings(config)
-        return LoadedConfig(config: config, warnings: warnings)
+        return LoadedConfig(config: config, warnings: warnings, references: context.referenced.referenceByValue)
     }
 
     // MARK: [server]
@@ -92,10 +94,13 @@ struct Loader {
         }
         func holder(_ key: String) -> TableReader? { top.has(key) ? top : reader }
 
+        // admin_listen as messages show it: as parsed, or the env:/file: reference it came from.
+        var shownAdminListen = "\(server.adminListen)"
         if let r = reader {
             if let text = try r.string("listen") { server.listen = try address(text, at: location.key("listen")) }
             if let text = try r.string("admin_listen") {
                 server.adminListen = try address(text, at: location.key("admin_listen"))
+                shownAdminListen = context.reference(of: text).map { "(from \($0))" } ?? "\(server.adminListen)"
             }
             if let token = try r.string("admin_token") {
                 guard !token.isEmpty else { throw context.error(.invalidValue, location.key("admin_token"), "admin_token is empty") }
@@ -130,11 +135,11 @@ struct Loader {
 
         if server.listen == server.adminListen, server.listen.port != 0 {
             throw context.error(.conflict, location.key("admin_listen"),
-                                "admin_listen \(server.adminListen) is the same address as listen")
+                                "admin_listen \(shownAdminListen) is the same address as listen")
         }
         if !server.adminListen.isLoopback, server.adminToken == nil {
             throw context.error(.missingKey, location.key("admin_token"),
-                                "admin_listen \(server.adminListen) is not a loopback address, so admin_token is required (loopback is an IP in 127.0.0.0/8, ::1 or localhost)")
+                                "admin_listen \(shownAdminListen) is not a loopback address, so admin_token is required (loopback is an IP in 127.0.0.0/8, ::1 or localhost)")
         }
         if server.maxBuffered < server.maxBody {
             throw context.error(.conflict, location.key("max_buffered"),
@@ -146,7 +151,7 @@ struct Loader {
     private func address(_ text: String, at location: ConfigLocation) throws(ConfigError) -> SocketAddressSpec {
         guard let address = SocketAddressSpec(parsing: text), !address.host.contains(where: { $0 == " " || $0 == "/" }) else {
             throw context.error(.invalidValue, location,
-                                "invalid address \"\(text)\" (expected host:port, e.g. \"127.0.0.1:8080\" or \"[::1]:8080\")")
+                                "invalid address \(context.shown(text)) (expected host:port, e.g. \"127.0.0.1:8080\" or \"[::1]:8080\")")
         }
         return address
     }
@@ -208,7 +213,7 @@ struct Loader {
         if let text = try r.string("rate") {
             guard let rate = Rate(parsing: text) else {
                 throw context.error(.invalidValue, r.location.key("rate"),
-                                    "invalid rate \"\(text)\" (a count from 1 to \(Rate.maxCount) per s, m or h, e.g. \"1/s\", \"100/m\")")
+                                    "invalid rate \(context.shown(text)) (a count from 1 to \(Rate.maxCount) per s, m or h, e.g. \"1/s\", \"100/m\")")
             }
             s.rate = rate
         }
@@ -229,7 +234,7 @@ struct Loader {
             let name = try name(r)
             if let other = destinations.firstIndex(where: { $0.name == name }) {
                 throw context.error(.duplicate, location.key("name"),
-                                    "duplicate destination name \"\(name)\" (also destination[\(other + 1)])")
+                                    "duplicate destination name \(context.shown(name)) (also destination[\(other + 1)])")
             }
             let url = try r.requiredString("url")
             try checkURL(url, at: location.key("url"))
@@ -271,20 +276,20 @@ struct Loader {
             }
         } else if own.template != nil {
             throw context.error(.conflict, location.key("template"),
-                                "template is only used with rewrite = \"template\", not \"\(d.rewrite.rawValue)\"")
+                                "template is only used with rewrite = \"template\", not \(context.shown(d.rewrite.rawValue))")
         }
         if d.rewrite == .passthrough {
             if d.redact {
                 throw context.error(.conflict, location.key("redact"),
-                                    "redact = true\(inherited(own.redact != nil)) changes the body, so it needs rewrite = \"json\" or \"template\", not \"passthrough\"")
+                                    "redact = true\(inherited(own.redact != nil)) changes the body, so it needs rewrite = \"json\" or \"template\", not \(context.shown("passthrough"))")
             }
             if let sign = d.sign {
                 throw context.error(.conflict, location.key("sign"),
-                                    "sign = \"\(sign.rawValue)\"\(inherited(own.sign != nil)) changes the body, so it needs rewrite = \"json\" or \"template\", not \"passthrough\"")
+                                    "\(setting("sign", sign.rawValue))\(inherited(own.sign != nil)) changes the body, so it needs rewrite = \"json\" or \"template\", not \(context.shown("passthrough"))")
             }
         }
         if let sign = d.sign, d.signKey == nil {
-            throw context.error(.missingKey, location.key("sign_key"), "sign = \"\(sign.rawValue)\" needs sign_key")
+            throw context.error(.missingKey, location.key("sign_key"), "\(setting("sign", sign.rawValue)) needs sign_key")
         }
         if d.sign == nil, own.signKey != nil {
             throw context.error(.conflict, location.key("sign_key"), "sign_key is set but sign is not")
@@ -296,7 +301,7 @@ struct Loader {
                 _ = try PartnerSigner(checking: sign, key: key)
             } catch {
                 throw context.error(.invalidValue, location.key("sign_key"),
-                                    "invalid \(sign.rawValue) key\(inherited(own.signKey != nil)): \(error)")
+                                    "invalid \(context.reference(of: sign.rawValue) == nil ? sign.rawValue : "signing") key\(inherited(own.signKey != nil)): \(error)")
             }
         }
     }
@@ -351,16 +356,16 @@ struct Loader {
         if lower.hasPrefix("https://") { afterScheme = url.dropFirst(8) } else if lower.hasPrefix("http://") {
             afterScheme = url.dropFirst(7)
         } else {
-            throw context.error(.invalidValue, location, "\"\(URLMasking.mask(url))\" is not an http:// or https:// URL")
+            throw context.error(.invalidValue, location, "\(shownURL(url)) is not an http:// or https:// URL")
         }
         let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
         let host = hostAndPort.hasPrefix("[") ? hostAndPort.prefix { $0 != "]" }.dropFirst() : hostAndPort.prefix { $0 != ":" }
         guard !host.isEmpty else {
-            throw context.error(.invalidValue, location, "\"\(URLMasking.mask(url))\" has no host")
+            throw context.error(.invalidValue, location, "\(shownURL(url)) has no host")
         }
         guard !url.contains(where: { $0 == " " || $0 == "\t" || $0.isNewline || ($0.asciiValue.map { $0 < 0x20 } ?? false) }) else {
-            throw context.error(.invalidValue, location, "URL contains whitespace or control characters")
+            throw context.error(.invalidValue, location, "\(context.reference(of: url).map { "the URL from \($0)" } ?? "URL") contains whitespace or control characters")
         }
     }
 
@@ -374,17 +379,17 @@ struct Loader {
             try r.checkKeys(ConfigKeys.source)
             let name = try name(r)
             if let other = sources.firstIndex(where: { $0.name == name }) {
-                throw context.error(.duplicate, location.key("name"), "duplicate source name \"\(name)\" (also source[\(other + 1)])")
+                throw context.error(.duplicate, location.key("name"), "duplicate source name \(context.shown(name)) (also source[\(other + 1)])")
             }
             let path = try r.requiredString("path")
             guard path.hasPrefix("/") else {
-                throw context.error(.invalidValue, location.key("path"), "path \"\(path)\" must start with \"/\"")
+                throw context.error(.invalidValue, location.key("path"), "path \(context.shown(path)) must start with \"/\"")
             }
             guard !path.contains(where: { $0 == "?" || $0 == "#" || $0 == " " || $0.isNewline }) else {
-                throw context.error(.invalidValue, location.key("path"), "path \"\(path)\" must not contain spaces, \"?\" or \"#\"")
+                throw context.error(.invalidValue, location.key("path"), "path \(context.shown(path)) must not contain spaces, \"?\" or \"#\"")
             }
             if let other = sources.first(where: { $0.path == path }) {
-                throw context.error(.duplicate, location.key("path"), "path \"\(path)\" is already used by source \"\(other.name)\"")
+                throw context.error(.duplicate, location.key("path"), "path \(context.shown(path)) is already used by source \(context.shown(other.name))")
             }
             guard let scheme = try choice(r, "verify", VerificationScheme.self) else { throw r.missing("verify") }
             let keys = try r.stringArray("keys")
@@ -398,19 +403,19 @@ struct Loader {
             if scheme == .none {
                 guard allowUnsigned else {
                     throw context.error(.missingKey, location.key("allow_unsigned"),
-                                        "verify = \"none\" accepts unsigned requests; set allow_unsigned = true to confirm")
+                                        "\(setting("verify", "none")) accepts unsigned requests; set allow_unsigned = true to confirm")
                 }
-                if keys?.isEmpty == false { warnings.append("source \"\(name)\": keys are ignored with verify = \"none\"") }
+                if keys?.isEmpty == false { warnings.append("source \(context.shown(name)): keys are ignored with \(setting("verify", "none"))") }
             } else {
                 if allowUnsigned {
                     throw context.error(.conflict, location.key("allow_unsigned"),
-                                        "allow_unsigned = true only goes with verify = \"none\", not \"\(scheme.rawValue)\"")
+                                        "allow_unsigned = true only goes with verify = \"none\", not \(context.shown(scheme.rawValue))")
                 }
                 guard let keys else {
-                    throw context.error(.missingKey, location.key("keys"), "verify = \"\(scheme.rawValue)\" needs keys")
+                    throw context.error(.missingKey, location.key("keys"), "\(setting("verify", scheme.rawValue)) needs keys")
                 }
                 guard !keys.isEmpty else {
-                    throw context.error(.invalidValue, location.key("keys"), "verify = \"\(scheme.rawValue)\" needs at least one key")
+                    throw context.error(.invalidValue, location.key("keys"), "\(setting("verify", scheme.rawValue)) needs at least one key")
                 }
                 if let empty = keys.firstIndex(of: "") {
                     throw context.error(.invalidValue, location.key("keys").element(empty), "key is empty")
@@ -431,10 +436,10 @@ struct Loader {
             if scheme == .hmacHeader {
                 guard let header else {
                     throw context.error(.missingKey, location.key("header"),
-                                        "verify = \"hmac-header\" needs header, the request header carrying the signature")
+                                        "\(setting("verify", "hmac-header")) needs header, the request header carrying the signature")
                 }
                 guard !header.isEmpty, header.utf8.allSatisfy(Self.isTokenByte) else {
-                    throw context.error(.invalidValue, location.key("header"), "\"\(header)\" is not a valid header name")
+                    throw context.error(.invalidValue, location.key("header"), "\(context.shown(header)) is not a valid header name")
                 }
             } else {
                 if header != nil {
@@ -446,7 +451,7 @@ struct Loader {
             }
             if [.none, .hmacHeader, .slack].contains(scheme), idFrom == nil {
                 throw context.error(.missingKey, location.key("id_from"),
-                                    "verify = \"\(scheme.rawValue)\" has no event id of its own; set id_from = \"header:NAME\" or \"json:dotted.path\"")
+                                    "\(setting("verify", scheme.rawValue)) has no event id of its own; set id_from = \"header:NAME\" or \"json:dotted.path\"")
             }
             sources.append(SourceConfig(
                 name: name, path: path, scheme: scheme,
@@ -460,7 +465,7 @@ struct Loader {
 
     private func selector(_ r: TableReader, _ key: String) throws(ConfigError) -> FieldSelector? {
         guard let text = try r.string(key) else { return nil }
-        let problem = "expected \"header:NAME\" or \"json:dotted.path\", found \"\(text)\""
+        let problem = "expected \"header:NAME\" or \"json:dotted.path\", found \(context.shown(text))"
         guard let selector = FieldSelector(parsing: text) else {
             throw context.error(.invalidValue, r.location.key(key), problem)
         }
@@ -486,7 +491,7 @@ struct Loader {
             let sourceName = try r.requiredString("source")
             guard let source = sources.first(where: { $0.name == sourceName }) else {
                 throw context.error(.unknownReference, location.key("source"),
-                                    "unknown source \"\(sourceName)\"" + didYouMean(sourceName, sources.map(\.name)))
+                                    "unknown source \(context.shown(sourceName))" + didYouMean(sourceName, sources.map(\.name)))
             }
             guard let events = try r.stringArray("events") else { throw r.missing("events") }
             guard !events.isEmpty else {
@@ -502,7 +507,7 @@ struct Loader {
                                         "domains is empty; leave it out for an account-level route")
                 }
                 if let empty = list.firstIndex(where: { $0.isEmpty || $0.contains(" ") }) {
-                    throw context.error(.invalidValue, location.key("domains").element(empty), "\"\(list[empty])\" is not a domain")
+                    throw context.error(.invalidValue, location.key("domains").element(empty), "\(context.shown(list[empty])) is not a domain")
                 }
                 domains = list.map { $0.lowercased() }
             }
@@ -512,11 +517,11 @@ struct Loader {
             }
             for name in to where !destinations.contains(where: { $0.name == name }) {
                 throw context.error(.unknownReference, location.key("to"),
-                                    "unknown destination \"\(name)\"" + didYouMean(name, destinations.map(\.name)))
+                                    "unknown destination \(context.shown(name))" + didYouMean(name, destinations.map(\.name)))
             }
             if source.scheme == .mailgun {
                 for event in events where event != "*" && !knownMailgunEventTypes.contains(event) {
-                    warnings.append("route[\(index + 1)]: \"\(event)\" is not a Mailgun event type; source \"\(source.name)\" never sends it")
+                    warnings.append("route[\(index + 1)]: \(context.shown(event)) is not a Mailgun event type; source \(context.shown(source.name)) never sends it")
                 }
             }
             routes.append(RouteConfig(source: sourceName, events: events, domains: domains, to: to))
@@ -529,18 +534,18 @@ struct Loader {
     private mutating func collectWarnings(_ config: RelayConfig) {
         if config.sources.isEmpty { warnings.append("no [[source]] is configured: every request will be answered 404") }
         for source in config.sources {
-            if source.scheme == .none { warnings.append("source \"\(source.name)\" accepts unsigned requests (verify = \"none\")") }
+            if source.scheme == .none { warnings.append("source \(context.shown(source.name)) accepts unsigned requests (verify = \"none\")") }
             if !config.routes.contains(where: { $0.source == source.name }) {
-                warnings.append("source \"\(source.name)\" has no route: its events will be answered 406")
+                warnings.append("source \(context.shown(source.name)) has no route: its events will be answered 406")
             }
         }
         for (index, destination) in config.destinations.enumerated() {
             if !config.routes.contains(where: { $0.to.contains(destination.name) }) {
-                warnings.append("destination \"\(destination.name)\" is not used by any route")
+                warnings.append("destination \(context.shown(destination.name)) is not used by any route")
             }
             let key = destination.url.lowercased()
             if let earlier = config.destinations[..<index].first(where: { $0.url.lowercased() == key }) {
-                warnings.append("destinations \"\(earlier.name)\" and \"\(destination.name)\" have the same URL; an event routed to both is delivered there once")
+                warnings.append("destinations \(context.shown(earlier.name)) and \(context.shown(destination.name)) have the same URL; an event routed to both is delivered there once")
             }
         }
     }
@@ -568,7 +573,7 @@ struct Loader {
         let name = try r.requiredString("name")
         guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
             throw context.error(.invalidValue, r.location.key("name"),
-                                "name \"\(name)\" must be letters, digits, \"-\", \"_\" or \".\"")
+                                "name \(context.shown(name)) must be letters, digits, \"-\", \"_\" or \".\"")
         }
         return name
     }
@@ -578,13 +583,27 @@ struct Loader {
         guard let text = try r.string(key) else { return nil }
         guard let value = E(rawValue: text) else {
             let options = E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
-            throw context.error(.invalidValue, r.location.key(key), "invalid value \"\(text)\"; expected one of \(options)")
+            throw context.error(.invalidValue, r.location.key(key), "invalid value \(context.shown(text)); expected one of \(options)")
         }
         return value
     }
 
+    /// A suggestion among `candidates` for a mistyped `name`; none read from env:/file: is offered,
+    /// nor any for a `name` read from one (it would say how close the value is).
     private func didYouMean(_ name: String, _ candidates: [String]) -> String {
-        Suggest.closest(to: name, in: candidates).map { " (did you mean \"\($0)\"?)" } ?? ""
+        guard context.reference(of: name) == nil else { return "" }
+        return Suggest.closest(to: name, in: candidates.filter { context.reference(of: $0) == nil }).map { " (did you mean \"\($0)\"?)" } ?? ""
+    }
+
+    /// `key = "value"` as a message shows a setting, or `key (from env:NAME)` when the value was
+    /// read from env:/file: (SPEC §11).
+    private func setting(_ key: String, _ value: String) -> String {
+        context.reference(of: value).map { "\(key) (from \($0))" } ?? "\(key) = \"\(value)\""
+    }
+
+    /// A URL as a message shows it: masked (`URLMasking`), or the env:/file: reference it came from.
+    private func shownURL(_ url: String) -> String {
+        context.reference(of: url).map { "the URL from \($0)" } ?? "\"\(URLMasking.mask(url))\""
     }
 
     /// RFC 9110 token characters (header names).

@@ -6,10 +6,19 @@ public struct LoadedConfig: Sendable, Equatable {
     public var config: RelayConfig
     /// Non-fatal findings, one sentence each (e.g. `source "test" accepts unsigned requests`).
     public var warnings: [String]
+    /// The values read from `env:NAME` or `file:PATH`, each with that reference: what a message
+    /// shows instead of the value (SPEC §11).
+    public var references: [String: String]
 
-    public init(config: RelayConfig, warnings: [String]) {
+    public init(config: RelayConfig, warnings: [String], references: [String: String] = [:]) {
         self.config = config
         self.warnings = warnings
+        self.references = references
+    }
+
+    /// The `env:NAME` or `file:PATH` that `value` was read from, if it was: print that, never the value.
+    public func reference(of value: String) -> String? {
+        references[value]
     }
 
     /// The routing table `hookrelay check` prints (Mailgun's `failed` aliases included).

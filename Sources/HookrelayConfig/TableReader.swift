@@ -57,12 +57,36 @@ struct ConfigLocation {
     }
 }
 
+/// The values of relay.conf read from `env:NAME` or `file:PATH`, each with the reference it came
+/// from. SPEC §11: no message (error, warning, `check`) prints such a value; it names the
+/// reference instead. Kept by value, so a value is recognised wherever it goes (a name used in a
+/// route, a URL in the routing table). A class: the loader's parts share the one record.
+final class ReferencedValues {
+    private(set) var referenceByValue: [String: String] = [:]
+
+    func record(_ value: String, from reference: String) {
+        if referenceByValue[value] == nil { referenceByValue[value] = reference }
+    }
+}
+
 /// What every part of loading shares: where the file is, its environment, how to place errors.
 struct LoadContext {
     let file: String
     let baseDirectory: String
     let environment: [String: String]
     let locator: ConfigLocator
+    let referenced = ReferencedValues()
+
+    /// The `env:NAME` or `file:PATH` that `value` was read from, if it was.
+    func reference(of value: String) -> String? {
+        referenced.referenceByValue[value]
+    }
+
+    /// `value` as a message shows it: `"text"` as written, or `from env:NAME` (`from file:PATH`)
+    /// when it was read from one — never the value itself (SPEC §11).
+    func shown(_ value: String) -> String {
+        reference(of: value).map { "from " + $0 } ?? "\"" + value + "\""
+    }
 
     func error(_ code: ConfigError.Code, _ location: ConfigLocation, _ reason: String) -> ConfigError {
         ConfigError(code, file: file, line: locator.line(section: location.section, key: location.key),
@@ -77,6 +101,7 @@ struct LoadContext {
             guard let value = environment[name] else {
                 throw error(.unresolved, location, "environment variable \(name) is not set")
             }
+            referenced.record(value, from: raw)
             return value
         }
         if raw.hasPrefix("file:") {
@@ -86,6 +111,7 @@ struct LoadContext {
             switch FileAccess.readText(full) {
             case .success(var text):
                 while let last = text.last, last == "\n" || last == "\r\n" || last == "\r" { text.removeLast() }
+                referenced.record(text, from: raw)
                 return text
             case .failure(let failure):
                 throw error(.unreadable, location, "cannot read file \"\(full)\": \(failure.message)")
@@ -191,16 +217,17 @@ struct TableReader {
                                 "expected a duration string such as \"10s\" or \"15m\", found \(typeName(value))")
         }
         let text = try context.resolve(raw, at: location)
+        let shown = context.shown(text)
         guard let duration = ConfigValueParsing.duration(text) else {
             throw context.error(.invalidValue, location,
-                                "invalid duration \"\(text)\" (a whole number with ms, s, m, h or d, e.g. \"10s\", \"15m\", \"4h\")")
+                                "invalid duration \(shown) (a whole number with ms, s, m, h or d, e.g. \"10s\", \"15m\", \"4h\")")
         }
         if positive, duration <= .zero {
-            throw context.error(.invalidValue, location, "duration must be more than zero, not \"\(text)\"")
+            throw context.error(.invalidValue, location, "duration \(shown) is not more than zero")
         }
         // Times are added to the clock and timers count nanoseconds: a longer one would overflow there.
         if duration > Self.longestDuration {
-            throw context.error(.invalidValue, location, "duration \"\(text)\" is longer than the longest allowed, \"3650d\"")
+            throw context.error(.invalidValue, location, "duration \(shown) is longer than the longest allowed, \"3650d\"")
         }
         return duration
     }
@@ -216,7 +243,7 @@ struct TableReader {
             let text = try context.resolve(raw, at: at)
             guard let parsed = ConfigValueParsing.byteSize(text) else {
                 throw context.error(.invalidValue, at,
-                                    "invalid size \"\(text)\" (bytes, or a whole number with KiB, MiB, GiB, KB, MB or GB, e.g. \"10MiB\")")
+                                    "invalid size \(context.shown(text)) (bytes, or a whole number with KiB, MiB, GiB, KB, MB or GB, e.g. \"10MiB\")")
             }
             size = parsed
         } else {

@@ -6,8 +6,18 @@ import Logging
 
 /// Answers the senders: finds the source by path, verifies and parses, routes, and stores
 /// durably before answering (SPEC §3). Runs verification on the calling event loop (cheap,
-/// non-blocking); the store's commit happens on the store's writer thread.
+/// non-blocking) for bodies up to `offLoopBodySize`; a larger body is verified, and its first
+/// attempts rewritten, on `largeRequests` instead, so it cannot hold up the other connections
+/// of its loop (SPEC §11). The store's commit happens on the store's writer thread.
 final class IngestResponder: HTTPResponder {
+    /// Bodies larger than this are verified, parsed and (for their first attempts) rewritten off
+    /// the event loop. The work is linear, but a 600 KB form is still tens of milliseconds of it,
+    /// which every other connection of the loop would wait for; at 64 KiB it is well under one.
+    /// Smaller bodies — every real Mailgun event — stay on the loop: no thread hop on the hot path.
+    static let offLoopBodySize = 64 * 1024
+    /// Where requests with a body over `offLoopBodySize` are worked on.
+    private static let largeRequests = DispatchQueue(label: "hookrelay-large-requests", qos: .userInitiated, attributes: .concurrent)
+
     private struct Source: Sendable {
         let config: SourceConfig
         let verifier: SourceVerifier
@@ -96,6 +106,16 @@ final class IngestResponder: HTTPResponder {
             completion(response)
             return
         }
+        if request.body.count > Self.offLoopBodySize {
+            Self.largeRequests.async { [self] in receive(request, on: source, offLoop: true, completion: completion) }
+        } else {
+            receive(request, on: source, offLoop: false, completion: completion)
+        }
+    }
+
+    /// Verifies, routes and stores one request for `source`, then answers it. `offLoop`: this
+    /// runs on `largeRequests`, and so does what follows the commit (the first attempts' rewrite).
+    private func receive(_ request: HTTPRequest, on source: Source, offLoop: Bool, completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let name = source.config.name
         let nowMillis = clock.now()
         let event: ReceivedEvent
@@ -125,10 +145,16 @@ final class IngestResponder: HTTPResponder {
         let accepted = AcceptedEvent(id: event.id, type: event.type, source: name, body: request.body, contentType: event.contentType)
         let onConnectionThread = request.onConnectionThread
         store.accept(accept) { result in
-            // This runs on the store's writer thread: hand the rest to the connection's thread.
-            onConnectionThread {
+            // This runs on the store's writer thread: hand the rest to the connection's thread,
+            // or for a large body back to `largeRequests` (its first attempts' rewrite is large too).
+            let rest: @Sendable () -> Void = {
                 scheduler.accepted(result, targets: targets, event: accepted)
                 answer(result)
+            }
+            if offLoop {
+                Self.largeRequests.async(execute: rest)
+            } else {
+                onConnectionThread(rest)
             }
         }
 

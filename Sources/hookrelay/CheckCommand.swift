@@ -14,7 +14,11 @@ struct CheckCommand: ParsableCommand {
         let loaded = try options.load()
         for warning in loaded.warnings { printError("warning: \(warning)") }
         print("\(options.config): OK")
-        // URLs may carry secrets (a Slack webhook path, a password, a ?token=): printed masked.
-        print(RoutingTable(config: loaded.config).rendered(showingURL: URLMasking.mask))
+        // URLs may carry secrets (a Slack webhook path, a password, a ?token=): printed masked. A
+        // value read from env:/file: is never printed: its reference (`env:NAME`) is (SPEC §11).
+        print(RoutingTable(config: loaded.config).rendered(
+            showingURL: { loaded.reference(of: $0) ?? URLMasking.mask($0) },
+            showingName: { loaded.reference(of: $0) ?? $0 }
+        ))
     }
 }

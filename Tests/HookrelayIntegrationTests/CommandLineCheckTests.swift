@@ -44,11 +44,50 @@ struct CommandLineCheckTests {
             environment: ["SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T000/B000/XXXXXXXX"]
         )
         #expect(status == 0, "output: \(output)")
-        #expect(output.contains("alerts <https://hooks.slack.com/services/***>"), "output: \(output)")
+        // A URL read from env: is shown as its reference, not even masked (SPEC §11).
+        #expect(output.contains("alerts <env:SLACK_WEBHOOK_URL>"), "output: \(output)")
+        #expect(!output.contains("hooks.slack.com"), "output: \(output)")
         #expect(output.contains("partner <https://relay:***@partner.example.com/in/***>"), "output: \(output)")
         #expect(output.contains("crm <https://crm.example.com/hooks?token=***&v=***>"), "output: \(output)")
         for secret in ["XXXXXXXX", "T000", "hunter2", "s3cr3t"] {
             #expect(!output.contains(secret), "\(secret) printed: \(output)")
+        }
+    }
+
+    @Test("check never prints a value from env: or file: (SPEC §11): exit 2 naming file, line, key and reference")
+    func checkNeverPrintsReferencedValues() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let secretFile = try directory.write("passwd", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n")
+        let cases: [(key: String, value: String, body: String, keyPath: String)] = [
+            ("url", "env:SLACK_URL", "", "destination[1].url"),
+            ("url", "file://" + secretFile, "", "destination[1].url"),
+            ("timeout", "env:TIMEOUT", "url = \"https://crm.example.com/hooks\"\n", "destination[1].timeout"),
+            ("rate", "env:RATE", "url = \"https://crm.example.com/hooks\"\n", "destination[1].rate"),
+        ]
+        let environment = ["SLACK_URL": "xoxb-1234-5678-Sl4ckT0k3n", "TIMEOUT": "s3cr3t-10x", "RATE": "s3cr3t/s"]
+        for (key, value, extra, keyPath) in cases {
+            let body = """
+                [[destination]]
+                name = "alerts"
+                \(extra)\(key) = "\(value)"
+
+                [[route]]
+                source = "mailgun"
+                events = ["*"]
+                to = ["alerts"]
+
+                """
+            let text = ProcessSupport.config(dataDirectory: directory.file("data"), body: body)
+            let path = try directory.write("relay.conf", text)
+            let (status, output) = try await RelayProcess.run(["check", "--config", path], environment: environment)
+            #expect(status == 2, "output: \(output)")
+            let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("\(key) = ") }.map { $0 + 1 }
+            #expect(output.contains("\(path):\(line ?? 0): \(keyPath): "), "output: \(output)")
+            #expect(output.contains(value), "output: \(output)")
+            for secret in ["Sl4ck", "xoxb", "root:x", "/bin/bash", "s3cr3t"] {
+                #expect(!output.contains(secret), "\(secret) printed: \(output)")
+            }
         }
     }
 

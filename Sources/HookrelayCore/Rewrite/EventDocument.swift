@@ -48,11 +48,13 @@ public struct EventDocument: Sendable, Equatable {
         guard case .object(var object) = value else { throw RewriteError("cannot sign a JSON body that is not an object") }
         if let first = object.members.firstIndex(where: { $0.name == "signature" }) {
             object.members[first].value = signature
-            var index = object.members.count - 1
-            while index > first {
-                if object.members[index].name == "signature" { object.members.remove(at: index) }
-                index -= 1
+            // In one pass (removing them one by one moved the rest each time: quadratic, SPEC §11).
+            var kept = first + 1
+            for index in kept..<object.members.count where object.members[index].name != "signature" {
+                if index != kept { object.members[kept] = object.members[index] }
+                kept += 1
             }
+            if kept < object.members.count { object.members.removeSubrange(kept...) }
         } else {
             object["signature"] = signature
         }

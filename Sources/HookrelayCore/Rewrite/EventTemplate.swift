@@ -53,7 +53,8 @@ public struct EventTemplate: Sendable {
 
     /// The template rendered over `event`.
     public func render(_ event: JSONValue) -> String {
-        template.render(TemplateContext.wrap(event) ?? TemplateObject(object: JSONObject()))
+        let memo = TemplateRenderMemo()
+        return template.render(TemplateContext.wrap(event, memo: memo) ?? TemplateObject(object: JSONObject(), memo: memo))
     }
 
     private static func explain(_ error: any Error) -> (problem: String, explanation: String) {

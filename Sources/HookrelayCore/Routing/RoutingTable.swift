@@ -31,9 +31,14 @@ public struct RoutingTable: Sendable, Equatable {
         public var routeIndices: [Int]
 
         /// `failed`, `failed/permanent_fail` or `*`.
-        public var eventLabel: String { alias.map { "\(event)/\($0)" } ?? event }
+        public var eventLabel: String { eventLabel { $0 } }
         /// The domain, or `*` for account level.
         public var domainLabel: String { domain ?? "*" }
+
+        /// `eventLabel` with each name shown by `showing`.
+        func eventLabel(_ showing: (String) -> String) -> String {
+            event == "*" ? event : alias.map { "\(showing(event))/\(showing($0))" } ?? showing(event)
+        }
     }
 
     /// A combination with more distinct URLs than `max_urls_per_event` allows.
@@ -44,10 +49,16 @@ public struct RoutingTable: Sendable, Equatable {
         public var routeIndex: Int
 
         public var description: String {
-            let domain = entry.domain.map { "domain \"\($0)\"" } ?? "account level"
             // Printed by `check` and at start: URLs masked (`URLMasking`), as they may carry secrets.
-            let urls = entry.targets.map { URLMasking.mask($0.url) }.joined(separator: ", ")
-            return "source \"\(entry.source)\", event \"\(entry.eventLabel)\", \(domain): "
+            description(showingName: { $0 }, showingURL: URLMasking.mask)
+        }
+
+        /// The description with names, event types and domains shown by `showingName` and URLs by
+        /// `showingURL` (the config loader shows a value read from `env:`/`file:` as that reference).
+        public func description(showingName: (String) -> String, showingURL: (String) -> String) -> String {
+            let domain = entry.domain.map { "domain \"\(showingName($0))\"" } ?? "account level"
+            let urls = entry.targets.map { showingURL($0.url) }.joined(separator: ", ")
+            return "source \"\(showingName(entry.source))\", event \"\(entry.eventLabel(showingName))\", \(domain): "
                 + "\(entry.targets.count) destination URLs (\(urls)), more than max_urls_per_event = \(limit)"
         }
     }
@@ -135,14 +146,16 @@ public struct RoutingTable: Sendable, Equatable {
 
     /// Plain text with aligned columns: source, event, domain, destinations (`name <url>`,
     /// several names when destinations share a URL). `*` = any other type / account level.
-    /// `showingURL` gives the text shown for a URL (`hookrelay check` passes `URLMasking.mask`).
-    public func rendered(showingURL: (String) -> String = { $0 }) -> String {
+    /// `showingURL` gives the text shown for a URL (`hookrelay check` passes `URLMasking.mask`),
+    /// `showingName` for a source or destination name, event type or domain (`check` shows one
+    /// read from `env:`/`file:` as that reference).
+    public func rendered(showingURL: (String) -> String = { $0 }, showingName: (String) -> String = { $0 }) -> String {
         let header = ["SOURCE", "EVENT", "DOMAIN", "DESTINATIONS"]
         let rows: [[String]] = entries.map { entry in
             let destinations = entry.targets.isEmpty
                 ? "(none: answered 406)"
-                : entry.targets.map { "\($0.names.joined(separator: ", ")) <\(showingURL($0.url))>" }.joined(separator: ", ")
-            return [entry.source, entry.eventLabel, entry.domainLabel, destinations]
+                : entry.targets.map { "\($0.names.map(showingName).joined(separator: ", ")) <\(showingURL($0.url))>" }.joined(separator: ", ")
+            return [showingName(entry.source), entry.eventLabel(showingName), entry.domain.map(showingName) ?? "*", destinations]
         }
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() where i < 3 { widths[i] = max(widths[i], cell.count) } }

@@ -4,9 +4,11 @@ import COpenSSL
 extension SourceVerifier {
     func identify(_ request: WebhookRequest, body: WebhookBody, contentType: String, token: String?) -> Result<ReceivedEvent, IngestRefusal> {
         identifyEvent(request, body: body, contentType: contentType, token: token).flatMap { event in
-            // The id travels in every delivery's X-Hookrelay-Event-Id header, where CR, LF or NUL
-            // cannot go: such an event could never be delivered, so it is refused (400), never accepted.
-            HeaderField.isSendableValue(event.id) ? .success(event) : .failure(.malformed("event id has a line break or NUL"))
+            // Every scheme's id and type pass the one rule (the legacy token as id included): a
+            // control character or more than 512 bytes is refused (400), never accepted.
+            if let problem = EventIdentifierRule.problem(event.id, what: "event id") { return .failure(.malformed(problem)) }
+            if let problem = EventIdentifierRule.problem(event.type, what: "event type") { return .failure(.malformed(problem)) }
+            return .success(event)
         }
     }
 

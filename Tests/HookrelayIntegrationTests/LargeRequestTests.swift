@@ -1,0 +1,136 @@
+import Foundation
+import Synchronization
+import HookrelayCore
+import HookrelayTestSupport
+import Testing
+
+/// SPEC §11: work per request is linear in its size, and one request never holds up the other
+/// connections of its event loop: a signed 600 KB legacy form event is answered within a second,
+/// and small events sent meanwhile on other connections get their answers without waiting for it.
+@Suite("Large requests (SPEC §11)")
+struct LargeRequestTests {
+    static let config = """
+        [[destination]]
+        name = "json"
+        url = "http://127.0.0.1:9/json"
+        rewrite = "json"
+
+        [[route]]
+        source = "mailgun"
+        events = ["*"]
+        to = ["json"]
+        """
+
+    /// A signed legacy urlencoded event with `extra` user-variable fields (~8 bytes each).
+    static func legacyForm(extra: Int, key: String) -> TestRequest {
+        let timestamp = String(Int64(Date().timeIntervalSince1970))
+        let token = MailgunSignature.randomToken()
+        let signature = MailgunSignature.sign(key: Array(key.utf8), timestamp: timestamp, token: token)
+        var text = "event=delivered&recipient=alice%40example.com&domain=mg.example.com"
+        text += "&timestamp=\(timestamp)&token=\(token)&signature=\(signature)"
+        text.reserveCapacity(text.utf8.count + extra * 10)
+        for index in 0..<extra { text += "&u\(index)=v" }
+        return TestRequest(path: "/webhooks/mailgun", headers: [HeaderField(name: "Content-Type", value: "application/x-www-form-urlencoded")],
+                           body: Array(text.utf8))
+    }
+
+    /// Sends requests with `send` one after another until `flag` is set (or 30 s have passed):
+    /// how many were answered, the longest wait, and whether every answer was as expected.
+    static func untilDone(_ flag: DoneFlag, _ send: @Sendable (Int) async throws -> Bool) async throws
+        -> (answered: Int, slowest: Duration, allExpected: Bool) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var answered = 0, slowest = Duration.zero, allExpected = true
+        while !flag.done.load(ordering: .acquiring), clock.now - started < .seconds(30) {
+            let sent = clock.now
+            if try await !send(answered) { allExpected = false }
+            slowest = max(slowest, clock.now - sent)
+            answered += 1
+        }
+        return (answered, slowest, allExpected)
+    }
+
+    /// What happened while a large request was worked on.
+    struct Run {
+        var response: TestResponse
+        var elapsed: Duration
+        var probes: (answered: Int, slowest: Duration, allExpected: Bool)
+        var events: (answered: Int, slowest: Duration, allExpected: Bool)
+    }
+
+    /// Sends `large` and, until it is answered, other requests on other connections, each kind
+    /// one after another: probes the listener answers itself (GET: 405) and small signed events
+    /// (stored: 200). Connections go to the relay's event loops in turn, so about half share the
+    /// large one's loop and would wait for any work done on it.
+    static func run(_ large: TestRequest, on relay: RelayHarness) async throws -> Run {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let port = relay.ingestPort
+        let largeDone = DoneFlag()
+        let largeAnswer = Task { () throws -> (TestResponse, Duration) in
+            defer { largeDone.done.store(true, ordering: .releasing) }
+            let response = try await HTTPTestClient.send(large, port: port)
+            return (response, clock.now - started)
+        }
+        async let probes = untilDone(largeDone) { _ in
+            try await relay.send(TestRequest(method: "GET", path: "/webhooks/mailgun")).status == 405
+        }
+        async let events = untilDone(largeDone) { index in
+            try await relay.send(relay.mailgun.json(id: "evt-small-\(index)")).status == 200
+        }
+        let (probe, event) = try await (probes, events)
+        let (response, elapsed) = try await largeAnswer.value
+        return Run(response: response, elapsed: elapsed, probes: probe, events: event)
+    }
+
+    /// The SPEC's bound for a 600 KB event is a second, for a release build; a debug build on a
+    /// loaded machine (2 cores, shared) gets twice that.
+    #if DEBUG
+    static let answerBound: Duration = .seconds(2)
+    #else
+    static let answerBound: Duration = .seconds(1)
+    #endif
+
+    @Test("a signed 630 KB legacy form (80,000 fields) is answered within a second; other connections are answered meanwhile")
+    func largeLegacyFormIsAnsweredInTime() async throws {
+        try await withRelay(config: Self.config) { relay in
+            let large = Self.legacyForm(extra: 80_000, key: RelayHarness.signingKey)
+            #expect(large.body.count > 600_000)
+            let run = try await Self.run(large, on: relay)
+            #expect(run.response.status == 200, "\(run.response.text)")
+            #expect(run.elapsed < Self.answerBound, "the large event was answered after \(run.elapsed)")
+            #expect(run.probes.allExpected && run.events.allExpected)
+            #expect(run.probes.slowest < .seconds(1), "a probe waited \(run.probes.slowest)")
+            #expect(run.events.slowest < .seconds(1), "a small event waited \(run.events.slowest)")
+            // Converted for the json destination in full: the delivery was tried (at the
+            // unreachable URL), it was not dead on a rewrite error.
+            let id = try #require(run.response.json["id"] as? String)
+            #expect(await Polling.until(timeout: .seconds(10)) {
+                ((try? relay.relay.store.eventRecord(id: id))?.deliveries.first?.attempts ?? 0) > 0
+            })
+            let delivery = try #require(try relay.relay.store.eventRecord(id: id)?.deliveries.first)
+            #expect(delivery.lastError != "rewrite" && delivery.state != "dead", "\(delivery)")
+        }
+    }
+
+    /// Large enough that work on the event loop would show above a loaded machine's noise: its
+    /// parsing and conversion take seconds in a debug build, and no other connection may wait
+    /// for them.
+    @Test("a 7 MB legacy form is worked on off the event loop: other connections never wait for it")
+    func largeLegacyFormIsWorkedOnOffTheLoop() async throws {
+        try await withRelay(config: Self.config) { relay in
+            let large = Self.legacyForm(extra: 750_000, key: RelayHarness.signingKey)
+            #expect(large.body.count > 7_000_000)
+            let run = try await Self.run(large, on: relay)
+            #expect(run.response.status == 200, "\(run.response.text)")
+            #expect(run.probes.answered >= 2 && run.probes.allExpected && run.events.answered >= 1 && run.events.allExpected)
+            #expect(run.probes.slowest < .seconds(1), "a probe waited \(run.probes.slowest) (the large event took \(run.elapsed))")
+            #expect(run.events.slowest < .seconds(1), "a small event waited \(run.events.slowest) (the large event took \(run.elapsed))")
+        }
+    }
+}
+
+/// Set once a task has ended, read by another without waiting for it.
+final class DoneFlag: Sendable {
+    let done = Atomic<Bool>(false)
+}
