@@ -74,7 +74,7 @@ final class IngestResponder: HTTPResponder {
     func refusedByListener(_ request: HTTPRequest, status: Int, reason: String) {
         guard let source = sourcesByPath[request.path] else { return }
         let outcome = switch status {
-        case 413: "tooLarge"
+        case 413: "too_large"
         case 503: "buffers_full"
         default: "malformed"
         }

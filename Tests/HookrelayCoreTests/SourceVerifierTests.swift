@@ -49,10 +49,10 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
     @Test func signatureRefusals() {
         let tamperedToken = "9" + mailgunToken.dropFirst()
         let cases: [([UInt8], String)] = [
-            (mailgunEvent(token: tamperedToken), "badSignature"),
-            (mailgunEvent(signature: String(repeating: "ab", count: 32)), "badSignature"),
-            (mailgunEvent(signature: "not-hex"), "badSignature"),
-            (mailgunEvent(timestamp: "\"17013888OO\""), "badSignature"),
+            (mailgunEvent(token: tamperedToken), "bad_signature"),
+            (mailgunEvent(signature: String(repeating: "ab", count: 32)), "bad_signature"),
+            (mailgunEvent(signature: "not-hex"), "bad_signature"),
+            (mailgunEvent(timestamp: "\"17013888OO\""), "bad_signature"),
             (bytes(#"{"event-data":{"id":"x","event":"delivered"}}"#), "unsigned"),
             (bytes(#"{"signature":{"timestamp":"1701388800","signature":"\#(mailgunSignature)"},"event-data":{}}"#), "unsigned"),
         ]
@@ -65,7 +65,7 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
 
     @Test func wrongKeyOnly() {
         let verifier = SourceVerifier(source: SourceConfig(name: "m", path: "/hook", scheme: .mailgun, keys: [bytes("key-wrong")]))
-        #expect(refusal(verifier.receive(request("application/json", mailgunEvent()), now: 1_701_388_800))?.shortName == "badSignature")
+        #expect(refusal(verifier.receive(request("application/json", mailgunEvent()), now: 1_701_388_800))?.shortName == "bad_signature")
     }
 
     @Test func staleBothWays() {
@@ -79,7 +79,7 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
 
     @Test func staleIsCheckedAfterTheSignature() {
         let result = mailgun.receive(request("application/json", mailgunEvent(signature: String(repeating: "00", count: 32))), now: 1)
-        #expect(refusal(result)?.shortName == "badSignature")
+        #expect(refusal(result)?.shortName == "bad_signature")
     }
 
     @Test func missingIdOrTypeIsMalformed() {
@@ -115,7 +115,7 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         let withDomain = try mailgun.receive(request("application/x-www-form-urlencoded", bytes("domain=MG.Beatnikz.net&" + body)), now: 1_420_591_500).get()
         #expect(withDomain.domain == "mg.beatnikz.net")
         let tampered = body.replacingOccurrences(of: "token=e4", with: "token=f4")
-        #expect(refusal(mailgun.receive(request("application/x-www-form-urlencoded", bytes(tampered)), now: 1_420_591_500))?.shortName == "badSignature")
+        #expect(refusal(mailgun.receive(request("application/x-www-form-urlencoded", bytes(tampered)), now: 1_420_591_500))?.shortName == "bad_signature")
         let noEvent = body.replacingOccurrences(of: "event=delivered&", with: "")
         #expect(refusal(mailgun.receive(request("application/x-www-form-urlencoded", bytes(noEvent)), now: 1_420_591_500)) == .malformed("missing field event"))
     }
@@ -185,13 +185,13 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
 
     @Test func refusals() {
         #expect(refusal(receive(Array(headers().dropLast())))?.shortName == "unsigned")
-        #expect(refusal(receive(headers(), body: Self.body + [0x20]))?.shortName == "badSignature")
-        #expect(refusal(receive(headers(signature: "v1a," + Self.signature.dropFirst(3))))?.shortName == "badSignature")
-        #expect(refusal(receive(headers(timestamp: "1701388800.0")))?.shortName == "badSignature")
+        #expect(refusal(receive(headers(), body: Self.body + [0x20]))?.shortName == "bad_signature")
+        #expect(refusal(receive(headers(signature: "v1a," + Self.signature.dropFirst(3))))?.shortName == "bad_signature")
+        #expect(refusal(receive(headers(timestamp: "1701388800.0")))?.shortName == "bad_signature")
         #expect(refusal(receive(headers(), now: 1_701_388_800 + 601))?.shortName == "stale")
         #expect(refusal(receive(headers(), now: 1_701_388_800 - 601))?.shortName == "stale")
         let wrongKey = SourceVerifier(source: SourceConfig(name: "sw", path: "/hook", scheme: .standardWebhooks, keys: [bytes("whsec_AAAA")]))
-        #expect(refusal(receive(headers(), verifier: wrongKey))?.shortName == "badSignature")
+        #expect(refusal(receive(headers(), verifier: wrongKey))?.shortName == "bad_signature")
     }
 
     /// What a client waiting for `100 Continue` is told from its headers alone.
@@ -207,7 +207,7 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         let secret = "whsec_not base64!"
         let verifier = SourceVerifier(source: SourceConfig(name: "sw", path: "/hook", scheme: .standardWebhooks, keys: [bytes(secret)]))
         let signedWithText = StandardWebhooksSignature.sign(secret: bytes(secret), id: Self.id, timestamp: "1701388800", body: Self.body)
-        #expect(refusal(receive(headers(signature: signedWithText), verifier: verifier))?.shortName == "badSignature")
+        #expect(refusal(receive(headers(signature: signedWithText), verifier: verifier))?.shortName == "bad_signature")
     }
 }
 
@@ -227,7 +227,7 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         // wrongly signed request is 401 whatever its body; a signed one with a bad body is 400.
         let badBody = bytes("{bad")
         #expect(refusal(verifier.receive(request("application/json", badBody, headers: Array(headers.prefix(2))), now: 0))?.shortName == "unsigned")
-        #expect(refusal(verifier.receive(request("application/json", badBody, headers: headers), now: 0))?.shortName == "badSignature")
+        #expect(refusal(verifier.receive(request("application/json", badBody, headers: headers), now: 0))?.shortName == "bad_signature")
         let signedBadBody = [headers[0], headers[1], ("X-Hub-Signature-256", GitHubSignature.sign(key: bytes("gh-secret"), body: badBody))]
         #expect(refusal(verifier.receive(request("application/json", badBody, headers: signedBadBody), now: 0))?.status == 400)
     }
@@ -250,7 +250,7 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         let headers = [("X-Slack-Request-Timestamp", "1701388800"), ("X-Slack-Signature", "v0=c2c67a81ba45a0ce1bd47c2dc53722d65d337b18b2ac65d9d4b7ab86586f3bc4")]
         #expect(try verifier.receive(request("application/json", body, headers: headers), now: 1_701_388_800).get()
             == ReceivedEvent(id: "Ev123", type: "message", contentType: "application/json"))
-        #expect(refusal(verifier.receive(request("application/json", body, headers: [headers[1], ("X-Slack-Request-Timestamp", "1701388801")]), now: 1_701_388_800))?.shortName == "badSignature")
+        #expect(refusal(verifier.receive(request("application/json", body, headers: [headers[1], ("X-Slack-Request-Timestamp", "1701388801")]), now: 1_701_388_800))?.shortName == "bad_signature")
         #expect(refusal(verifier.receive(request("application/json", body, headers: headers), now: 1_701_390_000))?.shortName == "stale")
     }
 
@@ -285,6 +285,6 @@ private func mailgunEvent(timestamp: String = "\"1701388800\"", token: String = 
         let headers = [("X-GitHub-Delivery", "d-1"), ("X-GitHub-Event", "push")]
         #expect(try verifier.receive(request("application/json", bytes("{}"), headers: headers), now: 0).get().id == "d-1")
         let bad = headers + [("X-Hub-Signature-256", "sha256=" + String(repeating: "0", count: 64))]
-        #expect(refusal(verifier.receive(request("application/json", bytes("{}"), headers: bad), now: 0))?.shortName == "badSignature")
+        #expect(refusal(verifier.receive(request("application/json", bytes("{}"), headers: bad), now: 0))?.shortName == "bad_signature")
     }
 }

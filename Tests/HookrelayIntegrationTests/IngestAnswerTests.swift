@@ -231,7 +231,7 @@ struct IngestAnswerTests {
             #expect(response.status == 413)
             #expect(response.header("Connection") == "close")
             // Counted and logged as a refused event, like the other refusals.
-            #expect(relay.relay.metrics.receivedCount(source: "mailgun", outcome: "tooLarge") == 1)
+            #expect(relay.relay.metrics.receivedCount(source: "mailgun", outcome: "too_large") == 1)
         }
     }
 
@@ -255,7 +255,7 @@ struct IngestAnswerTests {
             ], body: Array(repeating: 0x20, count: 100 << 10))
             let response = try await HTTPTestClient.send(request, port: relay.ingestPort)
             #expect(response.status == 413)
-            #expect(relay.relay.metrics.receivedCount(source: "mailgun", outcome: "tooLarge") == 1)
+            #expect(relay.relay.metrics.receivedCount(source: "mailgun", outcome: "too_large") == 1)
         }
     }
 

@@ -1,7 +1,10 @@
 /// Why an inbound request is refused before it reaches the store, with the status to answer.
 public struct IngestRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Raw values are the metric label and log name: snake_case, as every other outcome label.
     private enum Code: String, Sendable {
-        case malformed, unsigned, badSignature, stale, unsupportedMediaType
+        case malformed, unsigned, stale
+        case badSignature = "bad_signature"
+        case unsupportedMediaType = "unsupported_media_type"
     }
 
     private let code: Code
