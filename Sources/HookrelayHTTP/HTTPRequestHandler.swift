@@ -34,8 +34,11 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var reservation = BodyReservation()
     /// The request in hand's Content-Length, when it declared one.
     private var declaredLength: Int?
-    /// Closes the connection if no head arrives in time.
-    private var headerDeadline: Scheduled<Void>?
+    /// When the next head must have arrived; nil while a request is in hand.
+    private var headDueBy: NIODeadline?
+    /// The one timer that checks `headDueBy`. Armed at most once per `headerTimeout` and moved
+    /// on when it fires early, so a busy kept-alive connection schedules nothing per request.
+    private var headerCheck: Scheduled<Void>?
     /// The most a body buffer is given before its bytes arrive.
     static let initialBodyCapacity = 64 << 10
     /// Seconds a client refused for lack of buffer room is asked to wait.
@@ -62,8 +65,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        headerDeadline?.cancel()
-        headerDeadline = nil
+        headerCheck?.cancel()
+        headerCheck = nil
         // A request cut off, or still waiting for its answer when the client left: its body's
         // share goes back now (the responder keeps its own copy).
         reservation.release(to: budget)
@@ -71,20 +74,29 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        headerDeadline?.cancel()
-        headerDeadline = nil
+        headerCheck?.cancel()
+        headerCheck = nil
         reservation.release(to: budget)
     }
 
     /// Starts the wait for the next head (from the accept, or from the end of an answer).
     private func armHeaderDeadline(context: ChannelHandlerContext) {
-        headerDeadline?.cancel()
+        let due = NIODeadline.now() + headerTimeout
+        headDueBy = due
+        if headerCheck == nil { scheduleHeaderCheck(at: due, context: context) }
+    }
+
+    private func scheduleHeaderCheck(at due: NIODeadline, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        headerDeadline = context.eventLoop.scheduleTask(in: headerTimeout) {
+        headerCheck = context.eventLoop.scheduleTask(deadline: due) {
             let (handler, context) = bound.value
-            handler.headerDeadline = nil
-            // Only a connection still waiting for a head; a request in hand has its own timers.
-            guard case .idle = handler.state else { return }
+            handler.headerCheck = nil
+            // A request in hand has its own timers; a later answer moved the deadline on.
+            guard let due = handler.headDueBy, case .idle = handler.state else { return }
+            guard NIODeadline.now() >= due else {
+                handler.scheduleHeaderCheck(at: due, context: context)
+                return
+            }
             handler.state = .discarding
             context.close(promise: nil)
         }
@@ -93,8 +105,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            headerDeadline?.cancel()
-            headerDeadline = nil
+            headDueBy = nil
             let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
             declaredLength = declared
             if let declared, declared > maxBody {
