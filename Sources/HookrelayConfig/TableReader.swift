@@ -341,3 +341,27 @@ enum Suggest {
         return previous[b.count]
     }
 }
+
+// MARK: - Keys by their case
+
+/// The readers by a table's key enum (`ConfigKeys.swift`): the one way the loader names a key.
+extension TableReader {
+    func has(_ key: some ConfigKey) -> Bool { has(key.rawValue) }
+    func missing(_ key: some ConfigKey) -> ConfigError { missing(key.rawValue) }
+    func string(_ key: some ConfigKey) throws(ConfigError) -> String? { try string(key.rawValue) }
+    func requiredString(_ key: some ConfigKey) throws(ConfigError) -> String { try requiredString(key.rawValue) }
+    func bool(_ key: some ConfigKey) throws(ConfigError) -> Bool? { try bool(key.rawValue) }
+    func int(_ key: some ConfigKey, atLeast minimum: Int) throws(ConfigError) -> Int? { try int(key.rawValue, atLeast: minimum) }
+    func duration(_ key: some ConfigKey, positive: Bool = true) throws(ConfigError) -> Duration? {
+        try duration(key.rawValue, positive: positive)
+    }
+    func byteSize(_ key: some ConfigKey) throws(ConfigError) -> Int? { try byteSize(key.rawValue) }
+    func stringArray(_ key: some ConfigKey) throws(ConfigError) -> [String]? { try stringArray(key.rawValue) }
+    func durationArray(_ key: some ConfigKey) throws(ConfigError) -> [Duration]? { try durationArray(key.rawValue) }
+    func intArray(_ key: some ConfigKey, in range: ClosedRange<Int>) throws(ConfigError) -> [Int]? { try intArray(key.rawValue, in: range) }
+    func stringTable(_ key: some ConfigKey) throws(ConfigError) -> [(key: String, value: String)]? { try stringTable(key.rawValue) }
+}
+
+extension ConfigLocation {
+    func key(_ key: some ConfigKey) -> ConfigLocation { self.key(key.rawValue) }
+}

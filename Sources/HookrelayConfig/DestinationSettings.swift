@@ -1,0 +1,18 @@
+import HookrelayCore
+
+/// Destination settings as written in one table (`[defaults]` or one `[[destination]]`): nil = not set.
+struct DestinationSettings {
+    var rewrite: RewriteMode?
+    var template: String?
+    var redact: Bool?
+    var sign: SigningScheme?
+    var signKey: String?
+    var headers: [HeaderField]?
+    var timeout: Duration?
+    var retry: [Duration]?
+    var success: [Int]?
+    var maxInFlight: Int?
+    var rate: Rate?
+    /// `ca_file`, resolved against the config file's directory and checked readable.
+    var caFile: String?
+}
