@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# An A/B of hookrelay builds on the reference harness (../shared/bench, whose figures the issues'
+# targets are): each SYSTEM is `mirror` (the anchor) or a name NAME with its binary at
+# /tmp/hookrelay-NAME. The order rotates each round, and every run starts after `sync`, so no
+# run pays for writing back the previous run's store. Summary: bench/reference_summary.py OUT.
+#
+#   cp .build/release/hookrelay /tmp/hookrelay-new; cp <old build> /tmp/hookrelay-base
+#   bench/reference-ab.sh /tmp/ab/s3 3 base new mirror
+#   bench/reference_summary.py /tmp/ab/s3 "mirror base new"
+set -u
+B=${REFERENCE_BENCH:-$(cd "$(dirname "$0")/../../shared/bench" && pwd)}
+[ $# -ge 3 ] || { echo "usage: reference-ab.sh OUTDIR ROUNDS SYSTEM..." >&2; exit 2; }
+OUT=$1; ROUNDS=$2; shift 2; SYSTEMS=("$@")
+mkdir -p "$OUT"; chmod 755 "$OUT"
+n=${#SYSTEMS[@]}
+for r in $(seq $ROUNDS); do
+  for i in $(seq 0 $((n-1))); do
+    sys=${SYSTEMS[$(( (i + r - 1) % n ))]}
+    dir="$OUT/r$r-$sys"
+    sync; sleep 3
+    echo "#### round $r $sys $(date -u +%T)"
+    if [ $sys = mirror ]; then
+      $B/run.sh mirror --duration 15 --connections 64 --out "$dir" --run-id "r$r-mirror" > "$dir.log" 2>&1
+    else
+      $B/run.sh hookrelay --bin /tmp/hookrelay-$sys --conf-template $B/hookrelay.conf.tmpl --duration 15 --connections 64 --out "$dir" --run-id "r$r-$sys" > "$dir.log" 2>&1
+    fi
+  done
+done
