@@ -4,9 +4,22 @@ import HookrelayTestSupport
 import Testing
 
 /// SPEC §11: the admin listener serves only its own names, so a web page in an operator's
-/// browser cannot reach it through DNS rebinding (a foreign `Host`, a foreign `Origin`).
-@Suite("Admin listener: Host and Origin")
+/// browser cannot reach it through DNS rebinding (a foreign `Host`, a foreign `Origin`); and its
+/// request bin stays bounded. Against a real `hookrelay serve`.
+@Suite("Admin listener: Host and Origin", .serialized)
 struct AdminHostTests {
+    /// A relay process with `server` in its [server] table; its admin port.
+    static func withRelayProcess(server: String = "", _ body: (Int) async throws -> Void) async throws {
+        let (relay, ports, directory) = try await HostileClientTests.start(server: server)
+        do {
+            try await body(ports.admin)
+        } catch {
+            await HostileClientTests.stop(relay, directory)
+            throw error
+        }
+        await HostileClientTests.stop(relay, directory)
+    }
+
     /// One request with exactly these headers, on a raw connection (the test client sets its own Host).
     static func exchange(port: Int, _ method: String, _ path: String, host: String?, headers: [String] = [], body: String = "") async -> (status: Int?, text: String) {
         await Blocking.run {
@@ -24,8 +37,7 @@ struct AdminHostTests {
 
     @Test("a foreign Host gets 421, before the token is looked at; loopback names, admin_listen's host and admin_hosts are served")
     func foreignHost() async throws {
-        try await withAdminRelay(token: "s3cret", server: "admin_hosts = [\"relay.internal\"]") { relay in
-            let port = relay.adminPort
+        try await Self.withRelayProcess(server: "admin_token = \"s3cret\"\nadmin_hosts = [\"relay.internal\"]") { port in
             let bearer = "Authorization: Bearer s3cret"
             for host in ["evil.example", "evil.example:\(port)", "127.evil.example:\(port)", "relay.internal.evil.example"] {
                 // With the right token or none: the Host decides first.
@@ -49,8 +61,7 @@ struct AdminHostTests {
 
     @Test("a POST to /admin/… from another Origin gets 403; its own Origin, no Origin, and a POST to /bin are served")
     func foreignOrigin() async throws {
-        try await withAdminRelay { relay in
-            let port = relay.adminPort
+        try await Self.withRelayProcess { port in
             let host = "127.0.0.1:\(port)"
             let json = "Content-Type: application/json"
             let replay = #"{"event_id":"evt-none"}"#
@@ -68,7 +79,7 @@ struct AdminHostTests {
 
     @Test("the request bin holds at most 16 MiB in all, each request's head cut to 8 KiB, the newest kept")
     func requestBinBound() async throws {
-        try await withAdminRelay { relay in
+        try await Self.withRelayProcess { port in
             let body = String(repeating: "b", count: 64 << 10)
             let padding = HeaderField(name: "X-Padding", value: String(repeating: "p", count: 12 << 10))
             // 32 bins × 10 requests of ~76 KiB each: ~24 MiB sent (~20 MiB once heads are cut), more than the bin may keep.
@@ -76,13 +87,13 @@ struct AdminHostTests {
                 let requests = (0..<32).map { bin in
                     TestRequest(method: "POST", path: "/bin/b\(bin)", headers: [HeaderField(name: "X-Round", value: "\(round)"), padding], body: Array(body.utf8))
                 }
-                let answers = try await HTTPTestClient.pipeline(requests, port: relay.adminPort)
+                let answers = try await HTTPTestClient.pipeline(requests, port: port)
                 #expect(answers.allSatisfy { $0.status == 200 })
             }
             var keptBytes = 0
             var newestKept = true
             for bin in 0..<32 {
-                let kept = try AdminAPITests.array(try await relay.get("/bin/b\(bin)/inspect?format=json"))
+                let kept = try AdminAPITests.array(try await HTTPTestClient.send(TestRequest(method: "GET", path: "/bin/b\(bin)/inspect?format=json"), port: port))
                 for request in kept {
                     let headers = request["headers"] as? [[String]] ?? []
                     let headBytes = headers.reduce(0) { $0 + $1.reduce(0) { $0 + $1.utf8.count } }

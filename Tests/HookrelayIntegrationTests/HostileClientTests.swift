@@ -160,6 +160,19 @@ struct HostileClientTests {
         await Self.stop(relay, directory)
     }
 
+    @Test("an event id with a control character, or over 512 bytes, is 400 and not stored; 512 bytes are taken")
+    func hostileEventIDs() async throws {
+        let (relay, ports, directory) = try await Self.start(server: "")
+        for id in ["evt\ttab", "evt\u{7F}del", "evt\u{1B}[31mred", String(repeating: "a", count: 513)] {
+            let answer = try await HTTPTestClient.send(mailgun.json(id: id), port: ports.ingest)
+            #expect(answer.status == 400, "id \(id.debugDescription.prefix(40)): \(answer.status)")
+        }
+        #expect(try await HTTPTestClient.send(mailgun.json(id: String(repeating: "b", count: 512)), port: ports.ingest).status == 200)
+        let stored = try await HTTPTestClient.send(TestRequest(method: "GET", path: "/admin/api/events/evt%09tab"), port: ports.admin)
+        #expect(stored.status == 404, "a refused id was stored")
+        await Self.stop(relay, directory)
+    }
+
     @Test("past max_connections a new connection is closed at once; the open ones still work")
     func connectionCap() async throws {
         let (relay, ports, directory) = try await Self.start(server: "max_connections = 4")
