@@ -9,6 +9,11 @@ sink, time to drain, end-to-end deliveries/s, peak RSS and per-core busy %. Runs
 anchor, hookrelay, anchor, hookrelay, … and the summary gives medians, spreads and ratios.
 
     bench/bench.py --pairs 5 --duration 10          # python3, wrk and nginx from Debian
+
+For profiles and A/Bs only. Its anchor is load-bound (wrk -t2 with a Lua body formatter shares
+the load core with three logging sinks; issue 17 measured it at a third of what the same nginx
+`mirror` does on the reference harness), so its ratios flatter any relay. Target figures come
+from the reference harness, ../shared/bench (bench/reference-ab.sh runs it on two builds).
 """
 import argparse
 import hashlib
