@@ -499,3 +499,16 @@ func usableSigningKeysLoad() throws {
         #expect(error?.keyPath?.hasPrefix("route[1].where") == true, "\(bad): \(String(describing: error))")
     }
 }
+
+// Guards SPEC §12 key rotation: sign_key as a list keeps its order; a string is a list of one.
+@Test func signKeyList() throws {
+    let text = baseConfig.replacingOccurrences(of: "url = \"https://crm.example.com/hooks\"", with: """
+        url = "https://crm.example.com/hooks"
+        rewrite = "json"
+        sign = "mailgun"
+        sign_key = ["new-key", "old-key"]
+        """)
+    let destination = try load(text).config.destinations[0]
+    #expect(destination.signKeys == ["new-key", "old-key"])
+    #expect(destination.signKey == "new-key")
+}
