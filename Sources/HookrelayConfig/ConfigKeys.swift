@@ -61,6 +61,7 @@ enum DestinationKey: String, ConfigKey {
 /// `[[route]]`.
 enum RouteKey: String, ConfigKey {
     case source, events, domains, to
+    case filter = "where"
 }
 
 /// Request headers a destination may not set: hookrelay or the HTTP layer writes them.

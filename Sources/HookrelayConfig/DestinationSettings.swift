@@ -6,7 +6,8 @@ struct DestinationSettings {
     var template: String?
     var redact: Bool?
     var sign: SigningScheme?
-    var signKey: String?
+    /// `sign_key`: a string is a list of one.
+    var signKeys: [String]?
     var headers: [HeaderField]?
     var timeout: Duration?
     var retry: [Duration]?

@@ -19,6 +19,21 @@ extension Loader {
         return try settings(reader)
     }
 
+    /// `sign_key`: a string, or a non-empty list of strings (rotation), none of them empty.
+    private func signKeys(_ r: TableReader) throws(ConfigError) -> [String]? {
+        guard let value = r.table[Key.signKey.rawValue] else { return nil }
+        let at = r.location.key(Key.signKey)
+        if value.type == .array {
+            guard let keys = try r.stringArray(Key.signKey) else { return nil }
+            guard !keys.isEmpty else { throw context.error(.invalidValue, at, "sign_key is an empty list; name at least one key") }
+            if let empty = keys.firstIndex(of: "") { throw context.error(.invalidValue, at.element(empty), "sign_key is empty") }
+            return keys
+        }
+        guard let key = try r.string(Key.signKey) else { return nil }
+        guard !key.isEmpty else { throw context.error(.invalidValue, at, "sign_key is empty") }
+        return [key]
+    }
+
     func settings(_ r: TableReader) throws(ConfigError) -> DestinationSettings {
         var s = DestinationSettings()
         s.rewrite = try choice(r, Key.rewrite, RewriteMode.self)
@@ -28,10 +43,7 @@ extension Loader {
         }
         s.redact = try r.bool(Key.redact)
         s.sign = try choice(r, Key.sign, SigningScheme.self)
-        s.signKey = try r.string(Key.signKey)
-        if let key = s.signKey, key.isEmpty {
-            throw context.error(.invalidValue, r.location.key(Key.signKey), "sign_key is empty")
-        }
+        s.signKeys = try signKeys(r)
         if let fields = try r.stringTable(Key.headers) {
             var headers: [HeaderField] = []
             for (name, value) in fields {
@@ -101,7 +113,7 @@ extension Loader {
                 template: own.template ?? defaults.template,
                 redact: own.redact ?? defaults.redact ?? false,
                 sign: own.sign ?? defaults.sign,
-                signKey: own.signKey ?? defaults.signKey,
+                signKeys: own.signKeys ?? defaults.signKeys ?? [],
                 headers: headers,
                 timeout: own.timeout ?? defaults.timeout ?? .seconds(10),
                 retry: own.retry ?? defaults.retry ?? RetrySchedule.mailgun,
@@ -137,20 +149,24 @@ extension Loader {
                                     "\(setting("sign", sign.rawValue))\(inherited(own.sign != nil)) changes the body, so it needs rewrite = \"json\" or \"template\", not \(context.shown("passthrough"))")
             }
         }
-        if let sign = d.sign, d.signKey == nil {
+        if let sign = d.sign, d.signKeys.isEmpty {
             throw context.error(.missingKey, location.key(Key.signKey), "\(setting("sign", sign.rawValue)) needs sign_key")
         }
-        if d.sign == nil, own.signKey != nil {
+        if d.sign == nil, own.signKeys != nil {
             throw context.error(.conflict, location.key(Key.signKey), "sign_key is set but sign is not")
         }
         // The key as the signer will use it (a `whsec_` secret decoded), so a key it refuses
         // stops `check` and `serve` instead of making every delivery dead at send time.
-        if let sign = d.sign, let key = d.signKey {
-            do {
-                _ = try PartnerSigner(checking: sign, key: key)
-            } catch {
-                throw context.error(.invalidValue, location.key(Key.signKey),
-                                    "invalid \(context.reference(of: sign.rawValue) == nil ? sign.rawValue : "signing") key\(inherited(own.signKey != nil)): \(error)")
+        // Every key of a list, each named by its place in it.
+        if let sign = d.sign {
+            for (index, key) in d.signKeys.enumerated() {
+                do {
+                    _ = try PartnerSigner(checking: sign, key: key)
+                } catch {
+                    let at = d.signKeys.count > 1 ? location.key(Key.signKey).element(index) : location.key(Key.signKey)
+                    throw context.error(.invalidValue, at,
+                                        "invalid \(context.reference(of: sign.rawValue) == nil ? sign.rawValue : "signing") key\(inherited(own.signKeys != nil)): \(error)")
+                }
             }
         }
     }

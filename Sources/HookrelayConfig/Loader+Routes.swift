@@ -51,8 +51,49 @@ extension Loader {
                     warnings.append("route[\(index + 1)]: \(context.shown(event)) is not a Mailgun event type; source \(context.shown(source.name)) never sends it")
                 }
             }
-            routes.append(RouteConfig(source: sourceName, events: events, domains: domains, to: to))
+            let filter = try routeFilter(r)
+            routes.append(RouteConfig(source: sourceName, events: events, domains: domains, to: to, filter: filter))
         }
         return routes
+    }
+
+    /// `where = { "event-data.severity" = "permanent", … }`: dotted paths to TOML strings,
+    /// integers, floats or booleans, in key order. An unquoted dotted key (`event-data.severity`
+    /// without quotes) makes TOML tables; they are read as the same paths.
+    private func routeFilter(_ r: TableReader) throws(ConfigError) -> RouteFilter? {
+        guard let value = r.table[Key.filter.rawValue] else { return nil }
+        let at = r.location.key(Key.filter)
+        guard let inner = value.table else { throw r.wrongType(at, expected: "a table of dotted path = value", found: value) }
+        var conditions: [RouteFilter.Condition] = []
+        try collectConditions(inner, prefix: [], at: at, reader: r, into: &conditions)
+        guard !conditions.isEmpty else {
+            throw context.error(.invalidValue, at, "where is empty; leave it out for a route without a filter")
+        }
+        return RouteFilter(conditions)
+    }
+
+    private func collectConditions(_ table: TOMLTable, prefix: [String], at: ConfigLocation, reader r: TableReader,
+                                   into conditions: inout [RouteFilter.Condition]) throws(ConfigError) {
+        for key in table.keys.sorted() {
+            guard let element = table[key] else { continue }
+            let path = prefix + key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            let pathAt = at.subkey(path.joined(separator: "."))
+            guard !path.contains(where: \.isEmpty) else {
+                throw context.error(.invalidValue, pathAt, "\(context.shown(path.joined(separator: "."))) is not a dotted path (an empty name between dots)")
+            }
+            let filterValue: RouteFilter.Value
+            switch element.type {
+            case .table:
+                guard let nested = element.table else { continue }
+                try collectConditions(nested, prefix: path, at: at, reader: r, into: &conditions)
+                continue
+            case .string: filterValue = .string(element.string ?? "")
+            case .int: filterValue = .integer(Int64(element.int ?? 0))
+            case .double: filterValue = .float(element.double ?? 0)
+            case .bool: filterValue = .bool(element.bool ?? false)
+            default: throw r.wrongType(pathAt, expected: "a string, integer, float or boolean", found: element)
+            }
+            conditions.append(RouteFilter.Condition(path: path, value: filterValue))
+        }
     }
 }

@@ -14,12 +14,15 @@ public struct AdminStats: Sendable {
         public var counts: [String: Int]
         /// Failed attempts in the last hour, at most `AdminStats.failureCountCap`.
         public var recentFailures: Int
+        /// Delivered attempts in the last hour (deliveries turned `delivered`), at most `AdminStats.failureCountCap`.
+        public var recentDelivered: Int
 
-        public init(name: String, url: String?, counts: [String: Int], recentFailures: Int) {
+        public init(name: String, url: String?, counts: [String: Int], recentFailures: Int, recentDelivered: Int = 0) {
             self.name = name
             self.url = url
             self.counts = counts
             self.recentFailures = recentFailures
+            self.recentDelivered = recentDelivered
         }
 
         public func count(_ state: String) -> Int { counts[state] ?? 0 }
@@ -28,7 +31,7 @@ public struct AdminStats: Sendable {
         public var maskedURL: String? { url.map(URLMasking.mask) }
     }
 
-    /// Failures are counted up to this many per destination (then shown as `10000+`).
+    /// Failures (and delivered attempts) are counted up to this many per destination (then shown as `10000+`).
     public static let failureCountCap = 10_000
 
     public var destinations: [Destination]
@@ -64,6 +67,7 @@ public struct AdminStats: Sendable {
             rows[index].recentFailures = try store.failureCount(
                 FailureQuery(since: now - 3_600_000, destination: rows[index].name, limit: failureCountCap)
             )
+            rows[index].recentDelivered = try store.deliveredCount(destination: rows[index].name, since: now - 3_600_000, limit: failureCountCap)
         }
         return AdminStats(destinations: rows, queueDepth: queue.depth, oldestPendingCreatedAt: queue.oldestPendingCreatedAt, events: events, now: now)
     }

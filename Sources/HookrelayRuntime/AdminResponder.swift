@@ -84,6 +84,9 @@ final class AdminResponder: HTTPResponder {
         case "/admin/api/failures":
             guard allow(request, "GET", completion) else { return }
             failures(request, completion)
+        case "/admin/api/destinations":
+            guard allow(request, "GET", completion) else { return }
+            destinations(completion)
         case "/admin/api/replay":
             guard allow(request, "POST", completion) else { return }
             replay(request, completion)
@@ -117,6 +120,14 @@ final class AdminResponder: HTTPResponder {
             let stats = try AdminStats.collect(store: store, config: config, now: now)
             let failures = try store.failures(FailureQuery(limit: AdminPage.failureRows))
             return .text(200, AdminPage.render(stats: stats, failures: failures, tokenRequired: tokenRequired), contentType: "text/html; charset=utf-8")
+        }
+    }
+
+    /// `GET /admin/api/destinations` (SPEC §12).
+    private func destinations(_ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let config = self.config
+        read(completion) { store in
+            .json(200, AdminJSON.destinations(try AdminStats.collect(store: store, config: config, now: AdminTime.nowMillis())))
         }
     }
 

@@ -119,20 +119,21 @@ final class IngestResponder: HTTPResponder {
         let name = source.config.name
         let nowMillis = clock.now()
         let event: ReceivedEvent
-        switch source.verifier.receive(request.webhookRequest, now: nowMillis / 1000) {
+        let payload: EventPayload
+        switch source.verifier.receiveWithPayload(request.webhookRequest, now: nowMillis / 1000) {
         case .failure(let refusal):
             metrics.received(source: name, outcome: refusal.shortName)
             logger.warning("event refused", metadata: ["source": "\(name)", "status": "\(refusal.status)", "reason": "\(refusal.reason)"])
             completion(.error(refusal.status, refusal.reason))
             return
         case .success(let received):
-            event = received
+            (event, payload) = received
         }
 
         // An event no route wants still goes to the store with no destinations: the token rule
         // (403) and dedup (an event accepted before its route was removed is a duplicate) come
         // first, as for any event; the store answers `noRoute` and keeps only the token.
-        let routed = router.destinations(source: name, event: event)
+        let routed = router.destinations(source: name, event: event, payload: payload)
         let scheduler = self.scheduler
         let targets = scheduler.targets(for: routed)
         let accept = AcceptRequest(

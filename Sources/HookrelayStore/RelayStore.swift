@@ -47,6 +47,10 @@ public protocol RelayStore: AnyObject, Sendable {
     func failures(_ query: FailureQuery) throws -> [FailureRecord]
     /// How many failure records `query` matches (its `limit` ignored).
     func failureCount(_ query: FailureQuery) throws -> Int
+    /// How many deliveries of `destination` turned `delivered` at or after `since` (Unix ms):
+    /// the delivered attempts of that time, one per delivery (a replayed delivery delivered
+    /// again counts once, at its last). At most `limit`.
+    func deliveredCount(destination: String, since: Int64, limit: Int) throws -> Int
     /// One event and its deliveries; nil when there is none with that id.
     func eventRecord(id: String) throws -> EventRecord?
     /// Events and deliveries by state.

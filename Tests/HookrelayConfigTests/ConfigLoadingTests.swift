@@ -471,3 +471,44 @@ func usableSigningKeysLoad() throws {
 
         """)
 }
+
+// Guards SPEC §12 route filters in the config: dotted paths to TOML scalars; anything else is exit 2 with file, line, key.
+@Test func routeWhereTable() throws {
+    let text = baseConfig.replacingOccurrences(of: "to = [\"crm\"]", with: """
+        to = ["crm"]
+        where = { "event-data.severity" = "permanent", "event-data.tags" = "vip", "event-data.code" = 550, "x.f" = 1.5, "x.b" = true }
+        """)
+    let route = try load(text).config.routes[0]
+    #expect(route.filter == RouteFilter([
+        .init(path: ["event-data", "code"], value: .integer(550)),
+        .init(path: ["event-data", "severity"], value: .string("permanent")),
+        .init(path: ["event-data", "tags"], value: .string("vip")),
+        .init(path: ["x", "b"], value: .bool(true)),
+        .init(path: ["x", "f"], value: .float(1.5)),
+    ]))
+    #expect(try load(baseConfig).config.routes[0].filter == nil)
+    // Unquoted dotted keys make TOML tables: the same paths.
+    let unquoted = baseConfig.replacingOccurrences(of: "to = [\"crm\"]", with: "to = [\"crm\"]\nwhere = { event-data.severity = \"permanent\" }")
+    #expect(try load(unquoted).config.routes[0].filter == RouteFilter([.init(path: ["event-data", "severity"], value: .string("permanent"))]))
+    for bad in [#"where = { "event-data.tags" = ["vip"] }"#, #"where = { "a..b" = "x" }"#, #"where = "event-data.severity""#, "where = {}",
+                #"where = { "a" = { b = [1] } }"#] {
+        let badText = baseConfig.replacingOccurrences(of: "to = [\"crm\"]", with: "to = [\"crm\"]\n" + bad)
+        let error = loadError(badText)
+        #expect(error?.file == "relay.conf", "\(bad)")
+        #expect(error?.line == line(of: "where", in: badText), "\(bad): \(String(describing: error))")
+        #expect(error?.keyPath?.hasPrefix("route[1].where") == true, "\(bad): \(String(describing: error))")
+    }
+}
+
+// Guards SPEC §12 key rotation: sign_key as a list keeps its order; a string is a list of one.
+@Test func signKeyList() throws {
+    let text = baseConfig.replacingOccurrences(of: "url = \"https://crm.example.com/hooks\"", with: """
+        url = "https://crm.example.com/hooks"
+        rewrite = "json"
+        sign = "mailgun"
+        sign_key = ["new-key", "old-key"]
+        """)
+    let destination = try load(text).config.destinations[0]
+    #expect(destination.signKeys == ["new-key", "old-key"])
+    #expect(destination.signKey == "new-key")
+}

@@ -135,3 +135,22 @@ extension StandardWebhooksSignature {
         }
     }
 }
+
+// Guards SPEC §12 outbound key rotation: one `v1,` signature per key, space-separated; mailgun signs with the first.
+@Test func signKeyListSignsWithEveryKey() throws {
+    let first = "whsec_" + Base64Encoding.encode(Array("first secret".utf8))
+    let second = "whsec_" + Base64Encoding.encode(Array("second secret".utf8))
+    let destination = DestinationConfig(name: "p", url: "http://127.0.0.1:1/hook", rewrite: .json, sign: .standardWebhooks, signKeys: [first, second])
+    let request = try DeliveryRequestBuilder(destination: destination).request(
+        url: destination.url, eventID: "e1", attempt: 1, body: Array(#"{"a":1}"#.utf8), contentType: "application/json", now: 1_700_000_000)
+    let header = try #require(request.headers.first { $0.name == "webhook-signature" }?.value)
+    let id = try #require(request.headers.first { $0.name == "webhook-id" }?.value)
+    let entries = header.split(separator: " ").map(String.init)
+    #expect(entries.count == 2)
+    for (secret, entry) in zip([first, second], entries) {
+        let bytes = try StandardWebhooksSignature.secretBytes(secret)
+        #expect(entry == StandardWebhooksSignature.sign(secret: bytes, id: id, timestamp: "1700000000", body: request.body))
+    }
+    // The id stays the one the first key makes (as with a single key).
+    #expect(try id == StandardWebhooksPartnerSigner(secret: first).webhookID(eventID: "e1", url: destination.url))
+}

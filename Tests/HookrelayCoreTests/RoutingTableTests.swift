@@ -69,3 +69,12 @@ private let tableConfig = RelayConfig(
     #expect(last.source == "gh" && last.event == "*" && last.domain == nil && last.targets.isEmpty)
     #expect(table.rendered().contains("(none: answered 406)"))
 }
+
+// Guards SPEC §12: `check` counts URLs as if every route filter matched.
+@Test func routingTableCountsFilteredRoutesAsMatching() {
+    var config = tableConfig
+    config.routes.append(RouteConfig(source: "mailgun", events: ["*"], to: ["audit"],
+                                     filter: RouteFilter([.init(dottedPath: "event-data.severity", value: .string("permanent"))])))
+    let star = RoutingTable(config: config).entries.first { $0.event == "*" && $0.domain == nil }
+    #expect(star?.targets.map { $0.names.joined(separator: "+") } == ["crm", "audit"])
+}

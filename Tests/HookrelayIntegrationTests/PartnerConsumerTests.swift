@@ -135,4 +135,39 @@ struct PartnerConsumerTests {
             }
         }
     }
+
+    // Guards SPEC §12 outbound key rotation: with sign_key = [old, new] the reference library
+    // verifies a delivery holding either key alone.
+    @Test(
+        "standardwebhooks: with sign_key = [old, new] a consumer holding either key alone verifies the delivery",
+        .enabled(if: RequiredTool.runs(PartnerConsumer.hasStandardWebhooks), "python3 with standardwebhooks is missing; \(PartnerConsumer.installHint)")
+    )
+    func standardWebhooksKeyRotation() async throws {
+        try RequiredTool.require(PartnerConsumer.hasStandardWebhooks, "python3 with standardwebhooks is missing; \(PartnerConsumer.installHint)")
+        let oldSecret = "whsec_" + Data("the partner's old secret, 32 b..".utf8).base64EncodedString()
+        let newSecret = "whsec_" + Data("the partner's new secret, 32 b..".utf8).base64EncodedString()
+        try await withPartnerConsumer(script: "standardwebhooks_consumer.py", environment: ["WEBHOOK_SECRET": oldSecret]) { oldConsumer in
+            try await withPartnerConsumer(script: "standardwebhooks_consumer.py", environment: ["WEBHOOK_SECRET": newSecret]) { newConsumer in
+                let keys = "[\"\(oldSecret)\", \"\(newSecret)\"]"
+                let config = DeliveryTests.destination("partner-old", "http://127.0.0.1:\(oldConsumer.port)/hooks", retry: "[]", extra: """
+                    rewrite = "json"
+                    sign = "standard-webhooks"
+                    sign_key = \(keys)
+                    """) + DeliveryTests.destination("partner-new", "http://127.0.0.1:\(newConsumer.port)/hooks", retry: "[]", extra: """
+                    rewrite = "json"
+                    sign = "standard-webhooks"
+                    sign_key = \(keys)
+                    """) + DeliveryTests.route(["partner-old", "partner-new"])
+                try await withRelay(config: config) { relay in
+                    #expect(try await relay.send(relay.mailgun.json(id: "evt-rotate", event: "delivered")).status == 200)
+                    let record = try await DeliveryTests.settled(relay, "evt-rotate")
+                    let states = Dictionary(uniqueKeysWithValues: record.deliveries.map { ($0.destination, $0.state) })
+                    #expect(states["partner-old"] == "delivered", "consumer said:\n\(oldConsumer.outputText)")
+                    #expect(states["partner-new"] == "delivered", "consumer said:\n\(newConsumer.outputText)")
+                    #expect(oldConsumer.records.map { $0["verified"] as? Bool } == [true])
+                    #expect(newConsumer.records.map { $0["verified"] as? Bool } == [true])
+                }
+            }
+        }
+    }
 }

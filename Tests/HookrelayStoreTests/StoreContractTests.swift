@@ -136,6 +136,27 @@ struct StoreContractTests {
         }
     }
 
+    // Guards SPEC §12 delivered_1h of GET /admin/api/destinations.
+    @Test("deliveredCount counts a destination's deliveries delivered since a time, up to a limit", arguments: StoreKind.allCases)
+    func deliveredCount(kind: StoreKind) async throws {
+        try await Self.withStore(kind) { store async throws in
+            for id in ["e1", "e2", "e3", "e4"] { _ = await store.accept(Self.request(id: id)) }
+            let claimed = try store.claimDue(destination: "d0", now: Self.now, limit: 10).get()
+            #expect(claimed.count == 4)
+            // Delivered at now-2h, now-10m, now-1m; the fourth dead at now-1m (not delivered).
+            try await store.record(Self.record(claimed[0], attempt: 1, state: .delivered, status: 200, at: Self.now - 7_200_000)).get()
+            try await store.record(Self.record(claimed[1], attempt: 1, state: .delivered, status: 200, at: Self.now - 600_000)).get()
+            try await store.record(Self.record(claimed[2], attempt: 1, state: .delivered, status: 200, at: Self.now - 60_000)).get()
+            try await store.record(Self.record(claimed[3], attempt: 1, state: .dead, at: Self.now - 60_000)).get()
+            let hourAgo = Self.now - 3_600_000
+            #expect(try store.deliveredCount(destination: "d0", since: hourAgo, limit: 100) == 2)
+            #expect(try store.deliveredCount(destination: "d0", since: Self.now - 600_000, limit: 100) == 2, "at its time is counted")
+            #expect(try store.deliveredCount(destination: "d0", since: 0, limit: 100) == 3)
+            #expect(try store.deliveredCount(destination: "d0", since: 0, limit: 1) == 1, "at most the limit")
+            #expect(try store.deliveredCount(destination: "d1", since: 0, limit: 100) == 0, "other destinations apart")
+        }
+    }
+
     @Test("replay re-queues a dead delivery with its attempts back at 0", arguments: StoreKind.allCases)
     func replay(kind: StoreKind) async throws {
         try await Self.withStore(kind) { store async throws in

@@ -29,8 +29,7 @@ public struct DeliveryRequestBuilder: Sendable {
         }
         if let scheme = destination.sign {
             signer = Result { () throws(RewriteError) in
-                guard let key = destination.signKey, !key.isEmpty else { throw RewriteError("sign = \"\(scheme.rawValue)\" without sign_key") }
-                return try PartnerSigner(scheme: scheme, key: key)
+                return try PartnerSigner(scheme: scheme, keys: destination.signKeys)
             }
         } else {
             signer = nil

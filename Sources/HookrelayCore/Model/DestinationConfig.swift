@@ -3,7 +3,7 @@
 /// Keys (`[[destination]]`, any of them also under `[defaults]` except name and url):
 /// `name` (string), `url` (string, http or https), `rewrite` (`passthrough` | `json` |
 /// `template`, default passthrough), `template` (string), `redact` (bool, default false),
-/// `sign` (`mailgun` | `standard-webhooks`), `sign_key` (string), `headers` (table of strings),
+/// `sign` (`mailgun` | `standard-webhooks`), `sign_key` (string or [string]), `headers` (table of strings),
 /// `timeout` (duration, default 10s), `retry` ([duration], default Mailgun's schedule),
 /// `success` ([int], default any 2xx), `max_in_flight` (int, default 16), `rate` (`"N/s"`, `"N/m"`),
 /// `ca_file` (path of a PEM file of CA certificates; default the system's CAs).
@@ -14,7 +14,11 @@ public struct DestinationConfig: Sendable, Equatable {
     public var template: String?
     public var redact: Bool
     public var sign: SigningScheme?
-    public var signKey: String?
+    /// The partner signing keys, in order: `standard-webhooks` signs with each (one `v1,`
+    /// signature per key, for rotating a key without downtime), `mailgun` with the first.
+    public var signKeys: [String]
+    /// The first signing key (the one `mailgun` signs with), nil when there is none.
+    public var signKey: String? { signKeys.first }
     public var headers: [HeaderField]
     public var timeout: Duration
     public var retry: [Duration]
@@ -34,6 +38,7 @@ public struct DestinationConfig: Sendable, Equatable {
         redact: Bool = false,
         sign: SigningScheme? = nil,
         signKey: String? = nil,
+        signKeys: [String] = [],
         headers: [HeaderField] = [],
         timeout: Duration = .seconds(10),
         retry: [Duration] = RetrySchedule.mailgun,
@@ -48,7 +53,7 @@ public struct DestinationConfig: Sendable, Equatable {
         self.template = template
         self.redact = redact
         self.sign = sign
-        self.signKey = signKey
+        self.signKeys = signKeys.isEmpty ? signKey.map { [$0] } ?? [] : signKeys
         self.headers = headers
         self.timeout = timeout
         self.retry = retry

@@ -3,7 +3,8 @@
 ///
 /// A route matches an event from `source` when its `events` contain `"*"` or any of the
 /// event's `routableTypes`, and its `domains` are absent (account level) or contain the
-/// event's sending domain (compared case-insensitively). Destinations come out in config
+/// event's sending domain (compared case-insensitively), and its `where` filter (if any) holds in
+/// the event's JSON shape (`RouteFilter`). Destinations come out in config
 /// order (route order, then `to` order); when two destinations share a URL the first one wins,
 /// so the URL gets the event once.
 ///
@@ -19,6 +20,7 @@ public struct Router: Sendable {
         /// Resolved destinations of `to`, in order, already deduplicated by URL within the route.
         var destinations: [DestinationConfig]
         var urlKeys: [String]
+        var filter: RouteFilter?
     }
 
     private let routesBySource: [String: [CompiledRoute]]
@@ -44,7 +46,8 @@ public struct Router: Sendable {
                 events: Set(route.events),
                 domains: route.domains.map { Set($0.map { $0.lowercased() }) },
                 destinations: destinations,
-                urlKeys: keys
+                urlKeys: keys,
+                filter: route.filter
             )
             table[route.source, default: []].append(compiled)
         }
@@ -52,9 +55,12 @@ public struct Router: Sendable {
     }
 
     /// The destinations an event received on `source` goes to; empty when no route wants it (406).
-    public func destinations(source: String, event: ReceivedEvent) -> [DestinationConfig] {
+    /// `payload` is looked at only by a route with a `where` filter whose types and domains match;
+    /// without one (nil) such a route does not match.
+    public func destinations(source: String, event: ReceivedEvent, payload: EventPayload? = nil) -> [DestinationConfig] {
         guard let routes = routesBySource[source] else { return [] }
         var lowercasedDomain: String??  // computed at most once, only if a domain-level route is met
+        var document: JSONValue??  // likewise, only if a filtered route is met
         var result: [DestinationConfig] = []
         var seen: [String] = []
         for route in routes {
@@ -62,6 +68,10 @@ public struct Router: Sendable {
             if let domains = route.domains {
                 if lowercasedDomain == nil { lowercasedDomain = .some(event.domain?.lowercased()) }
                 guard let domain = lowercasedDomain!, domains.contains(domain) else { continue }
+            }
+            if let filter = route.filter {
+                if document == nil { document = .some(payload?.document) }
+                guard let value = document!, filter.matches(value) else { continue }
             }
             for (destination, key) in zip(route.destinations, route.urlKeys) where !seen.contains(key) {
                 seen.append(key)

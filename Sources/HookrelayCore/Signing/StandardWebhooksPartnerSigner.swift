@@ -1,8 +1,12 @@
 /// Signs deliveries for a Standard Webhooks consumer: `webhook-id` stable per (event id,
 /// destination URL), `webhook-timestamp` fresh per attempt, `webhook-signature` = `v1,<base64>`
-/// HMAC-SHA256 over `id.timestamp.body`.
+/// HMAC-SHA256 over `id.timestamp.body`, one per secret, space-separated (the standard allows
+/// several, so a consumer verifies with either key while a key is being rotated).
 public struct StandardWebhooksPartnerSigner: Sendable {
+    /// The first secret: it makes `webhook-id`.
     private let secret: [UInt8]
+    /// Every secret, the first included, in order: one signature each.
+    private let secrets: [[UInt8]]
 
     /// `secret` as configured: `whsec_<base64>` is decoded, anything else used as UTF-8 bytes.
     /// Throws when the secret is empty or a `whsec_` secret is not base64 of at least one byte.
@@ -17,7 +21,16 @@ public struct StandardWebhooksPartnerSigner: Sendable {
     /// The same, with the problem as the config loader reports it
     /// (`StandardWebhooksSignature.secretBytes`, which the verifier uses too).
     public init(checkingSecret secret: String) throws(SigningKeyError) {
-        self.secret = try StandardWebhooksSignature.secretBytes(secret)
+        try self.init(checkingSecrets: [secret])
+    }
+
+    /// Several secrets (at least one), each checked as `init(checkingSecret:)` does.
+    public init(checkingSecrets secrets: [String]) throws(SigningKeyError) {
+        var decoded: [[UInt8]] = []
+        for secret in secrets { decoded.append(try StandardWebhooksSignature.secretBytes(secret)) }
+        guard let first = decoded.first else { throw SigningKeyError("the key is empty") }
+        self.secret = first
+        self.secrets = decoded
     }
 
     /// The message id for one delivery: `msg_` and 32 hex digits of HMAC-SHA256(secret, eventID "\n" url).
@@ -33,7 +46,13 @@ public struct StandardWebhooksPartnerSigner: Sendable {
         return [
             HeaderField(name: "webhook-id", value: id),
             HeaderField(name: "webhook-timestamp", value: timestampText),
-            HeaderField(name: "webhook-signature", value: StandardWebhooksSignature.sign(secret: secret, id: id, timestamp: timestampText, body: body)),
+            HeaderField(name: "webhook-signature", value: signatures(id: id, timestamp: timestampText, body: body)),
         ]
+    }
+
+    /// `v1,<sig>` per secret, space-separated.
+    private func signatures(id: String, timestamp: String, body: [UInt8]) -> String {
+        if secrets.count == 1 { return StandardWebhooksSignature.sign(secret: secret, id: id, timestamp: timestamp, body: body) }
+        return secrets.map { StandardWebhooksSignature.sign(secret: $0, id: id, timestamp: timestamp, body: body) }.joined(separator: " ")
     }
 }

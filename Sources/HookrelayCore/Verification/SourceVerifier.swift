@@ -71,6 +71,11 @@ public struct SourceVerifier: Sendable {
 
     /// Verifies and identifies `request`; `now` is the current Unix time in seconds.
     public func receive(_ request: WebhookRequest, now: Int64) -> Result<ReceivedEvent, IngestRefusal> {
+        receiveWithPayload(request, now: now).map(\.event)
+    }
+
+    /// `receive`, with the body as read on the way, for route filters (so it is parsed once).
+    public func receiveWithPayload(_ request: WebhookRequest, now: Int64) -> Result<(event: ReceivedEvent, payload: EventPayload), IngestRefusal> {
         let kind: WebhookBody.Kind, contentType: String
         switch bodyKind(request) {
         case .success(let found): (kind, contentType) = found
@@ -95,7 +100,7 @@ public struct SourceVerifier: Sendable {
             case .failure(let refusal): return .failure(refusal)
             }
         }
-        return identify(request, body: body, contentType: contentType, token: token)
+        return identify(request, body: body, contentType: contentType, token: token).map { ($0, EventPayload(body)) }
     }
 
     /// At most 64 characters of sender-supplied text, for refusal reasons.

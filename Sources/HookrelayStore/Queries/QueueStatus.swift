@@ -25,6 +25,16 @@ extension EventStore {
         }
     }
 
+    /// Deliveries of `destination` delivered at or after `since`, at most `limit`; an index
+    /// range of `deliveries_finished` (destination, state, updated_at), counted without reading rows.
+    public func deliveredCount(destination: String, since: Int64, limit: Int) throws -> Int {
+        try read { connection in
+            let sql = "SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE destination = ? AND state = 'delivered' AND updated_at >= ? LIMIT ?)"
+            return Int(try connection.prepare(sql).bind([.text(destination), .integer(since), .integer(Int64(max(0, limit)))])
+                .firstRow { $0.integer(0) } ?? 0)
+        }
+    }
+
     /// Unix ms of the earliest due delivery of `destination`; nil when none is scheduled. Blocking.
     public func nextDueTime(destination: String) throws -> Int64? {
         try read { connection in
