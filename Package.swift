@@ -98,7 +98,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HookrelayCoreTests", dependencies: ["HookrelayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "HookrelayHTTPTests", dependencies: ["HookrelayHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HookrelayHTTPTests",
+            dependencies: [
+                "HookrelayHTTP", "HookrelayCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HookrelayStoreTests", dependencies: ["HookrelayStore", "HookrelayCore", "HookrelayTestSupport", "CSQLite"],
             swiftSettings: swiftSettings

@@ -38,6 +38,14 @@ public struct HTTPRequest: Sendable {
         return String(target[..<(target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)])
     }
 
+    /// The authority of a target in absolute form (`http://host:port/path` gives `host:port`);
+    /// nil for the usual origin form. A server must take it over `Host` (RFC 9112 §3.2.2).
+    public var targetAuthority: Substring? {
+        guard let rest = Self.afterScheme(Substring(uri)) else { return nil }
+        let end = rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
+        return rest[..<end]
+    }
+
     /// What follows `http://` or `https://` (any case) at the start of `target`, if either is there.
     private static func afterScheme(_ target: Substring) -> Substring? {
         guard target.utf8.first != UInt8(ascii: "/") else { return nil }  // the usual origin form

@@ -21,6 +21,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case idle
         case receiving(HTTPRequestHead, ByteBuffer)
         case waitingForResponse
+        /// A complete request held back until the connection can take an answer again: a client
+        /// that does not read its answers stops being read (NIO's pipelining handler reads no
+        /// more while an answer is due), so it cannot pile answers up in the relay's memory.
+        case waitingForWritability(HTTPRequestHead, ByteBuffer)
         /// An early answer (413, 503) was sent; the rest of the request is dropped and the connection closes.
         case discarding
     }
@@ -44,6 +48,11 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Seconds a client refused for lack of buffer room is asked to wait.
     static let retryAfterSeconds = "5"
     private let serverHeader: String
+    /// True while `dispatch` calls the responder: an answer given at once is written on the next
+    /// turn of the event loop, not inside the call. Otherwise each pipelined request NIO hands
+    /// over while the previous answer is written would nest one call deeper (a client pipelining
+    /// thousands of small requests behind a slow one overflowed the stack).
+    private var dispatching = false
 
     init(responder: any HTTPResponder, limits: ListenerLimits, serverHeader: String) {
         self.responder = responder
@@ -67,10 +76,18 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         headerCheck?.cancel()
         headerCheck = nil
-        // A request cut off, or still waiting for its answer when the client left: its body's
-        // share goes back now (the responder keeps its own copy).
-        reservation.release(to: budget)
+        // A request cut off: its body's share goes back now. One still waiting for its answer
+        // keeps its share until the answer comes (`write`): the responder holds the body until then.
+        if case .waitingForResponse = state {} else { reservation.release(to: budget) }
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .waitingForWritability(let head, let buffer) = state {
+            state = .waitingForResponse
+            dispatch(context: context, head: head, body: buffer)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -154,6 +171,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 if case .discarding = state { context.close(promise: nil) }
                 return
             }
+            guard context.channel.isWritable else {
+                state = .waitingForWritability(head, buffer)
+                return
+            }
             state = .waitingForResponse
             dispatch(context: context, head: head, body: buffer)
         }
@@ -175,13 +196,17 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         let keepAlive = head.isKeepAlive
         let version = head.version
         let bound = NIOLoopBound((self, context), eventLoop: loop)
+        dispatching = true
         responder.respond(to: request) { response in
             let write: @Sendable () -> Void = {
                 let (handler, context) = bound.value
                 handler.write(response, version: version, keepAlive: keepAlive, context: context)
             }
-            loop.inEventLoop ? write() : loop.execute(write)
+            // On the loop and not inside `respond` (an answer from the store's writer, hopped back):
+            // write now. Inside `respond`: on the next turn, so pipelined requests do not nest.
+            if loop.inEventLoop, !bound.value.0.dispatching { write() } else { loop.execute(write) }
         }
+        dispatching = false
     }
 
     private func refuseTooLarge(context: ChannelHandlerContext, head: HTTPRequestHead, message: String) {
@@ -224,7 +249,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         if keepAlive {
             // The next head is due within headerTimeout of this answer (armed before the write:
             // a pipelined head NIO holds back arrives during it, and disarms it).
-            if case .idle = state { armHeaderDeadline(context: context) }
+            if case .idle = state, context.channel.isActive { armHeaderDeadline(context: context) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {
             let channel = context.channel

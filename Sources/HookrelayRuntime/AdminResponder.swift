@@ -59,7 +59,13 @@ final class AdminResponder: HTTPResponder {
         }
         // Probes and /metrics are exempt: they send whatever address they used.
         if path != "/metrics" {
-            let host = request.header("host")
+            // One Host (RFC 9112 §3.2: two are a 400), or the authority of an absolute-form target,
+            // which a server takes over Host (§3.2.2).
+            guard request.headers.lazy.filter({ $0.name.caseInsensitiveEquals("host") }).count <= 1 else {
+                completion(.error(400, "more than one Host header"))
+                return
+            }
+            let host = request.targetAuthority.map(String.init) ?? request.header("host")
             if let refusal = hosts.refusal(host: host) {
                 completion(.error(refusal.status, refusal.reason))
                 return
@@ -94,7 +100,10 @@ final class AdminResponder: HTTPResponder {
             guard allow(request, "GET", completion) else { return }
             event(path: path, completion)
         case _ where path.hasPrefix("/bin/"):
-            bins.respond(to: request, completion: completion)
+            // Off the event loop: an inspect page of 100 large requests takes a while to build, and
+            // the ingest listener shares these loops.
+            let bins = self.bins
+            reads.async { bins.respond(to: request, completion: completion) }
         default:
             completion(.error(404, "not found"))
         }

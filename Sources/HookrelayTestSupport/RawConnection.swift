@@ -10,8 +10,8 @@ public final class RawConnection: @unchecked Sendable {
     // @unchecked: the descriptor is only used by the test that owns the connection, one call at a time.
     private var descriptor: Int32
 
-    /// Connects to `127.0.0.1:port`.
-    public init(port: Int) throws {
+    /// Connects to `127.0.0.1:port`; a `send` that cannot go on for `sendTimeout` seconds fails.
+    public init(port: Int, sendTimeout: Int = 10) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw RawConnectionError.system("socket", errno) }
         var address = sockaddr_in()
@@ -26,7 +26,7 @@ public final class RawConnection: @unchecked Sendable {
             Glibc.close(descriptor)
             throw RawConnectionError.system("connect", code)
         }
-        setTimeout(SO_SNDTIMEO, seconds: 10)
+        setTimeout(SO_SNDTIMEO, seconds: sendTimeout)
     }
 
     deinit { if descriptor >= 0 { Glibc.close(descriptor) } }

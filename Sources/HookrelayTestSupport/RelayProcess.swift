@@ -39,6 +39,9 @@ public final class RelayProcess: Sendable {
 
     public var processIdentifier: Int32 { child.processIdentifier }
 
+    /// True until the process has exited.
+    public var isRunning: Bool { child.isRunning }
+
     /// Waits for the `listening` log line and returns the ingest and admin ports from it.
     public func waitUntilListening(timeout: Duration = .seconds(20)) async throws -> (ingest: Int, admin: Int) {
         var ports: (Int, Int)?

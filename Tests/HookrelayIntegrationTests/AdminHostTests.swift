@@ -59,6 +59,18 @@ struct AdminHostTests {
         }
     }
 
+    @Test("two Host headers are a 400; an absolute-form target's authority is checked, not the Host beside it")
+    func hostHeaderTricks() async throws {
+        try await Self.withRelayProcess { port in
+            let twoHosts = await Self.exchange(port: port, "GET", "/admin/api/failures", host: "127.0.0.1:\(port)", headers: ["Host: evil.example"])
+            #expect(twoHosts.status == 400, "\(twoHosts.text)")
+            let foreignTarget = await Self.exchange(port: port, "GET", "http://evil.example/admin/api/failures", host: "127.0.0.1:\(port)")
+            #expect(foreignTarget.status == 421, "\(foreignTarget.text)")
+            let ownTarget = await Self.exchange(port: port, "GET", "http://127.0.0.1:\(port)/admin/api/failures", host: "evil.example")
+            #expect(ownTarget.status == 200, "\(ownTarget.text)")
+        }
+    }
+
     @Test("a POST to /admin/… from another Origin gets 403; its own Origin, no Origin, and a POST to /bin are served")
     func foreignOrigin() async throws {
         try await Self.withRelayProcess { port in

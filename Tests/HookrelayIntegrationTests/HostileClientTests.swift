@@ -173,6 +173,56 @@ struct HostileClientTests {
         await Self.stop(relay, directory)
     }
 
+    @Test("thousands of requests pipelined behind a slow one are answered one per turn: no stack overflow")
+    func pipelinedBehindASlowRequest() async throws {
+        let (relay, ports, directory) = try await Self.start(server: "")
+        let answered = await Blocking.run { () -> Int in
+            guard let connection = try? RawConnection(port: ports.ingest) else { return -1 }
+            defer { connection.close() }
+            // An unsigned body over 64 KiB is verified off the event loop, so its answer comes later;
+            // its last byte goes out with 8,000 pipelined GETs, which NIO holds until that answer.
+            let body = [UInt8](repeating: UInt8(ascii: " "), count: 70_000)
+            connection.send(Self.head(declaring: body.count))
+            connection.send(Array(body.dropLast()))
+            connection.send(body.suffix(1) + Array(String(repeating: "GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", count: 8000).utf8))
+            var received: [UInt8] = []
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let chunk = connection.receive(timeout: .milliseconds(500))
+                received += chunk.bytes
+                if chunk.closed || (chunk.bytes.isEmpty && !received.isEmpty) { break }
+            }
+            return String(decoding: received, as: UTF8.self).components(separatedBy: "HTTP/1.1 404").count - 1
+        }
+        #expect(relay.isRunning, "the relay died: \(relay.outputText.suffix(300))")
+        #expect(answered == 8000, "\(answered) of 8,000 pipelined requests answered")
+        #expect(try await HTTPTestClient.send(mailgun.json(id: "evt-after-pipeline"), port: ports.ingest).status == 200)
+        await Self.stop(relay, directory)
+    }
+
+    @Test("a client that never reads its answers stops being read: memory stays flat")
+    func clientThatNeverReads() async throws {
+        let (relay, ports, directory) = try await Self.start(server: "")
+        let before = try #require(ProcessMemory.resident(of: relay.processIdentifier)).now
+        let sent = await Blocking.run { () -> Int in
+            guard let connection = try? RawConnection(port: ports.ingest, sendTimeout: 2) else { return -1 }
+            defer { connection.close() }
+            // Each answer (404) repeats the 8 KiB path, JSON-escaped to twice its size.
+            let request = Array("GET /\(String(repeating: "\"", count: 8000)) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+            var sent = 0
+            for _ in 0..<5000 {  // 40 MB, if the relay kept reading
+                guard connection.send(request) else { break }
+                sent += request.count
+            }
+            return sent
+        }
+        let after = try #require(ProcessMemory.resident(of: relay.processIdentifier)).now
+        #expect(sent < 20 << 20, "the relay read \(sent >> 20) MiB from a client that reads nothing back")
+        #expect(after - before < 32 << 20, "RSS grew by \((after - before) >> 20) MiB")
+        #expect(relay.isRunning)
+        await Self.stop(relay, directory)
+    }
+
     @Test("past max_connections a new connection is closed at once; the open ones still work")
     func connectionCap() async throws {
         let (relay, ports, directory) = try await Self.start(server: "max_connections = 4")
