@@ -141,7 +141,7 @@ write("template", "array", "{{#.}}{{.}}{{/.}}\0[1,[2,[3]],{\"a\":null}]")
 with open(os.path.join(os.path.dirname(ROOT), "..", "relay.conf.example")) as f:
     example = f.read()
 write("config", "example", example)
-write("config", "minimal", '[server]\nlisten = "127.0.0.1:0"\ndata_dir = "d"\n[[source]]\nname = "s"\npath = "/s"\nverify = "none"\nallow_unsigned = true\nid_from = "json:id"\n[[destination]]\nname = "d"\nurl = "http://127.0.0.1:9/"\n[[route]]\nsource = "s"\nevents = ["*"]\ndestinations = ["d"]\n')
+write("config", "minimal", '[server]\nlisten = "127.0.0.1:0"\ndata_dir = "d"\n[[source]]\nname = "s"\npath = "/s"\nverify = "none"\nallow_unsigned = true\nid_from = "json:id"\n[[destination]]\nname = "d"\nurl = "http://127.0.0.1:9/"\n[[route]]\nsource = "s"\nevents = ["*"]\nto = ["d"]\n')
 write("config", "full", '''max_urls_per_event = 2
 [server]
 listen = "[::1]:8080"
@@ -161,7 +161,7 @@ headers = { "X-A" = "b" }
 name = "mg"
 path = "/mg"
 verify = "mailgun"
-keys = ["env:FUZZ_KEY", "file:key.txt"]
+keys = ["env:FUZZ_KEY", "other-key"]
 max_age = "5m"
 [[source]]
 name = "sw"
@@ -196,11 +196,11 @@ sign_key = "whsec_ZnV6ei1rZXk="
 source = "mg"
 events = ["delivered", "failed", "permanent_fail"]
 domains = ["mg.example.com"]
-destinations = ["t", "j"]
+to = ["t", "j"]
 [[route]]
 source = "sw"
 events = ["*"]
-destinations = ["j"]
+to = ["j"]
 ''')
 write("config", "syntax-error", '[server\nlisten = 1\n')
 write("config", "types", '[server]\nlisten = 8080\nmax_body = -1\nunknown_key = true\n[[source]]\nname = ""\n')
