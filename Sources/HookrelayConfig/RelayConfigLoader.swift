@@ -36,6 +36,10 @@ public enum RelayConfigLoader {
 
     /// Loads config text as if read from `path` (used for messages and to resolve relative paths).
     public static func load(text: String, path: String, environment: [String: String]) throws(ConfigError) -> LoadedConfig {
+        if let line = lineOfHeaderWithoutKey(text) {
+            throw ConfigError(.syntax, file: path, line: line, keyPath: nil,
+                              reason: "invalid TOML: a table header must start with a key after its \"[\" or \"[[\"")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -50,6 +54,100 @@ public enum RelayConfigLoader {
                                   environment: environment, locator: ConfigLocator(text: text))
         var loader = Loader(root: root, context: context)
         return try loader.load()
+    }
+}
+
+extension RelayConfigLoader {
+    /// The line of a table header whose `[` or `[[` (and spaces) is followed by something that
+    /// cannot start a key (end of line, `#`, `.`, `=`, …), or nil. toml++ (inside TOMLKit) asserts
+    /// that it never sees one and aborts the process (`[` alone on a line did; found by fuzzing),
+    /// so such a file is refused here first. Follows TOML's strings, comments and brackets, so
+    /// a `[` inside a value or a string is not taken for a header.
+    static func lineOfHeaderWithoutKey(_ text: String) -> Int? {
+        let bytes = Array(text.utf8)
+        var index = 0, line = 1, depth = 0, lineStart = true
+        func at(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
+        func isSpace(_ c: UInt8?) -> Bool { c == 0x20 || c == 0x09 }
+        /// Skips a string opened at `index` by `quote`: multi-line with three quotes, escapes in basic strings.
+        func skipString(_ quote: UInt8) {
+            let multiline = at(1) == quote && at(2) == quote
+            index += multiline ? 3 : 1
+            while index < bytes.count {
+                let c = bytes[index]
+                if c == UInt8(ascii: "\\"), quote == UInt8(ascii: "\"") {
+                    if at(1) == 0x0A { line += 1 }
+                    index += 2
+                    continue
+                }
+                if c == 0x0A {
+                    guard multiline else { return }  // an unterminated single-line string: toml++ reports it
+                    line += 1
+                }
+                if c == quote {
+                    if !multiline {
+                        index += 1
+                        return
+                    }
+                    if at(1) == quote, at(2) == quote {
+                        index += 3
+                        while at(0) == quote { index += 1 }  // up to two more quotes belong to the content
+                        return
+                    }
+                }
+                index += 1
+            }
+        }
+        while index < bytes.count {
+            let c = bytes[index]
+            switch c {
+            case 0x0A:
+                line += 1
+                lineStart = depth == 0
+                index += 1
+                continue
+            case 0x20, 0x09, 0x0D:
+                index += 1
+                continue
+            case UInt8(ascii: "#"):
+                while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+                continue
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                skipString(c)
+                lineStart = false
+                continue
+            case UInt8(ascii: "[") where lineStart:
+                index += 1
+                if at(0) == UInt8(ascii: "[") { index += 1 }
+                while isSpace(at(0)) { index += 1 }
+                guard let first = at(0) else { return nil }
+                let startsKey = first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") || first == UInt8(ascii: "]")
+                    || first == UInt8(ascii: "_") || first == UInt8(ascii: "-")
+                    || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+                    || (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z"))
+                    || (first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z"))
+                guard startsKey else { return line }
+                // The rest of the header line: keys, `]`, maybe a comment; quoted keys may hold `]` or `#`.
+                while index < bytes.count, bytes[index] != 0x0A {
+                    if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
+                        skipString(bytes[index])
+                    } else if bytes[index] == UInt8(ascii: "#") {
+                        while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+                    } else {
+                        index += 1
+                    }
+                }
+                continue
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth = max(0, depth - 1)
+            default:
+                break
+            }
+            lineStart = false
+            index += 1
+        }
+        return nil
     }
 }
 

@@ -297,6 +297,29 @@ func invalidConfiguration(_ testCase: InvalidCase) {
     #expect(error.description.hasPrefix("relay.conf:\(error.line!): invalid TOML"))
 }
 
+/// Found by fuzzing (Fuzz/, config target): toml++ asserted on a table header without a key
+/// and aborted the process (`hookrelay check` died with SIGABRT on a lone `[`).
+@Test(arguments: ["[", "[[", "[ #x]", "[.a]", "[\t", "[=]", "[[ ]]x"])
+func tableHeaderWithoutKeyIsASyntaxError(header: String) {
+    let text = baseConfig + "\n" + header + "\nname = \"x\"\n"
+    guard let error = loadError(text) else { return }
+    #expect(error.kind == "syntax")
+    #expect(error.line == baseConfig.filter { $0 == "\n" }.count + 2, "\(error)")
+    #expect(error.reason.hasPrefix("invalid TOML: "))
+}
+
+/// A `[` that starts a line inside a multi-line array or string is not a table header.
+@Test func bracketLinesInsideValuesAreNotHeaders() throws {
+    let template = "rewrite = \"template\"\ntemplate = \"\"\"\n[\n# not a comment \\\"\"\"\n[\n\"\"\"\n"
+    let text = baseConfig.replacingOccurrences(of: "url = \"https://crm.example.com/hooks\"\n",
+                                               with: "url = \"https://crm.example.com/hooks\"\n" + template)
+    let loaded = try load(text)
+    #expect(loaded.config.destinations.first?.template == "[\n# not a comment \"\"\"\n[\n")
+    // Nested arrays over several lines parse; the loader then names the unknown key.
+    let nested = loadError("x = [\n  [\n    1\n  ],\n  [ 'a]', \"b[\" ]\n]\n" + baseConfig)
+    #expect(nested?.kind == "unknownKey", "\(String(describing: nested))")
+}
+
 @Test func lineOfTheSecondRouteIsFound() {
     let text = baseConfig + """
 
