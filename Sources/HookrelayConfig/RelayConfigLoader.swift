@@ -36,9 +36,8 @@ public enum RelayConfigLoader {
 
     /// Loads config text as if read from `path` (used for messages and to resolve relative paths).
     public static func load(text: String, path: String, environment: [String: String]) throws(ConfigError) -> LoadedConfig {
-        if let line = lineOfHeaderWithoutKey(text) {
-            throw ConfigError(.syntax, file: path, line: line, keyPath: nil,
-                              reason: "invalid TOML: a table header must start with a key after its \"[\" or \"[[\"")
+        if let (line, problem) = problemTOMLParserAbortsOn(text) {
+            throw ConfigError(.syntax, file: path, line: line, keyPath: nil, reason: "invalid TOML: \(problem)")
         }
         let root: TOMLTable
         do {
@@ -58,14 +57,20 @@ public enum RelayConfigLoader {
 }
 
 extension RelayConfigLoader {
-    /// The line of a table header whose `[` or `[[` (and spaces) is followed by something that
-    /// cannot start a key (end of line, `#`, `.`, `=`, …), or nil. toml++ (inside TOMLKit) asserts
-    /// that it never sees one and aborts the process (`[` alone on a line did; found by fuzzing),
-    /// so such a file is refused here first. Follows TOML's strings, comments and brackets, so
-    /// a `[` inside a value or a string is not taken for a header.
-    static func lineOfHeaderWithoutKey(_ text: String) -> Int? {
+    /// The line and the problem of invalid TOML that toml++ (inside TOMLKit) asserts it never
+    /// sees, aborting the process instead of reporting an error (found by fuzzing), or nil:
+    /// a table header whose `[` or `[[` (and spaces) is followed by something that cannot start
+    /// a key (`[` alone on a line, `[#`, `[.a]`), and a `}` where an array's value belongs
+    /// (`a = [}`, `a = [1, }`). Follows TOML's strings, comments and brackets, so a `[` inside a
+    /// value or a string is not taken for a header.
+    static func problemTOMLParserAbortsOn(_ text: String) -> (line: Int, problem: String)? {
         let bytes = Array(text.utf8)
-        var index = 0, line = 1, depth = 0, lineStart = true
+        var index = 0, line = 1, lineStart = true
+        /// The open `[` and `{` of values, innermost last.
+        var open: [UInt8] = []
+        /// Just after an array's `[` or `,` (spaces, line breaks and comments aside).
+        var arrayValueDue = false
+        var depth: Int { open.count }
         func at(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
         func isSpace(_ c: UInt8?) -> Bool { c == 0x20 || c == 0x09 }
         /// Skips a string opened at `index` by `quote`: multi-line with three quotes, escapes in basic strings.
@@ -114,6 +119,7 @@ extension RelayConfigLoader {
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 skipString(c)
                 lineStart = false
+                arrayValueDue = false
                 continue
             case UInt8(ascii: "[") where lineStart:
                 index += 1
@@ -125,7 +131,7 @@ extension RelayConfigLoader {
                     || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
                     || (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z"))
                     || (first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z"))
-                guard startsKey else { return line }
+                guard startsKey else { return (line, "a table header must start with a key after its \"[\" or \"[[\"") }
                 // The rest of the header line: keys, `]`, maybe a comment; quoted keys may hold `]` or `#`.
                 while index < bytes.count, bytes[index] != 0x0A {
                     if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
@@ -138,13 +144,25 @@ extension RelayConfigLoader {
                 }
                 continue
             case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
+                open.append(c)
+                lineStart = false
+                arrayValueDue = c == UInt8(ascii: "[")
+                index += 1
+                continue
+            case UInt8(ascii: "}") where arrayValueDue:
+                return (line, "an array holds a \"}\" where a value or \"]\" belongs")
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                depth = max(0, depth - 1)
+                _ = open.popLast()
+            case UInt8(ascii: ","):
+                lineStart = false
+                arrayValueDue = open.last == UInt8(ascii: "[")
+                index += 1
+                continue
             default:
                 break
             }
             lineStart = false
+            arrayValueDue = false
             index += 1
         }
         return nil

@@ -308,6 +308,16 @@ func tableHeaderWithoutKeyIsASyntaxError(header: String) {
     #expect(error.reason.hasPrefix("invalid TOML: "))
 }
 
+/// Found by fuzzing too: toml++ asserted on a `}` where an array's value belongs.
+@Test(arguments: ["x = [}", "x = [1, }", "x = [ # c\n}", "x = [[}]]", "x = { a = [ ,}"])
+func closingBraceInAnArrayIsASyntaxError(value: String) {
+    let text = baseConfig + "\n[server]\n" + value + "\n"
+    guard let error = loadError(text) else { return }
+    #expect(error.kind == "syntax")
+    #expect(error.line == line(of: "}", in: text), "\(error)")
+    #expect(error.reason.hasPrefix("invalid TOML: an array holds"), "\(error)")
+}
+
 /// A `[` that starts a line inside a multi-line array or string is not a table header.
 @Test func bracketLinesInsideValuesAreNotHeaders() throws {
     let template = "rewrite = \"template\"\ntemplate = \"\"\"\n[\n# not a comment \\\"\"\"\n[\n\"\"\"\n"
