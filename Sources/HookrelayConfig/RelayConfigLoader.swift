@@ -71,6 +71,7 @@ extension RelayConfigLoader {
         /// Just after an array's `[` or `,` (spaces, line breaks and comments aside).
         var arrayValueDue = false
         var depth: Int { open.count }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }  // a byte order mark, which toml++ skips
         func at(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
         func isSpace(_ c: UInt8?) -> Bool { c == 0x20 || c == 0x09 }
         /// Skips a string opened at `index` by `quote`: multi-line with three quotes, escapes in basic strings.

@@ -308,6 +308,13 @@ func tableHeaderWithoutKeyIsASyntaxError(header: String) {
     #expect(error.reason.hasPrefix("invalid TOML: "))
 }
 
+/// After a byte order mark too (toml++ skips it, so the `[` starts a line).
+@Test func tableHeaderWithoutKeyAfterAByteOrderMark() {
+    let error = loadError("\u{FEFF}[\n" + baseConfig)
+    #expect(error?.kind == "syntax")
+    #expect(error?.line == 1)
+}
+
 /// Found by fuzzing too: toml++ asserted on a `}` where an array's value belongs.
 @Test(arguments: ["x = [}", "x = [1, }", "x = [ # c\n}", "x = [[}]]", "x = { a = [ ,}"])
 func closingBraceInAnArrayIsASyntaxError(value: String) {
