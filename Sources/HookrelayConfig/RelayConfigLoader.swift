@@ -60,8 +60,9 @@ extension RelayConfigLoader {
     /// The line and the problem of invalid TOML that toml++ (inside TOMLKit) asserts it never
     /// sees, aborting the process instead of reporting an error (found by fuzzing), or nil:
     /// a table header whose `[` or `[[` (and spaces) is followed by something that cannot start
-    /// a key (`[` alone on a line, `[#`, `[.a]`), and a `}` where an array's value belongs
-    /// (`a = [}`, `a = [1, }`). Follows TOML's strings, comments and brackets, so a `[` inside a
+    /// a key (`[` alone on a line, `[#`, `[.a]`), a `}` where an array's value belongs
+    /// (`a = [}`, `a = [1, }`), and a date-like value, a space and one digit (`a = 1979-05-27 7`,
+    /// where toml++ looks for a time after the space). Follows TOML's strings, comments and brackets, so a `[` inside a
     /// value or a string is not taken for a header.
     static func problemTOMLParserAbortsOn(_ text: String) -> (line: Int, problem: String)? {
         let bytes = Array(text.utf8)
@@ -72,6 +73,31 @@ extension RelayConfigLoader {
         var arrayValueDue = false
         var depth: Int { open.count }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }  // a byte order mark, which toml++ skips
+        /// Where a value may start: after spaces, `=`, `[`, `{`, `,` (never valid TOML here, so
+        /// looking at more places than toml++ does refuses nothing valid).
+        var valueMayStart = true
+        func isTerminator(_ c: UInt8) -> Bool {
+            c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == UInt8(ascii: "]") || c == UInt8(ascii: "}")
+                || c == UInt8(ascii: ",") || c == UInt8(ascii: "#")
+        }
+        func isDigit(_ c: UInt8?) -> Bool { c.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }
+        /// A value at `index` of 10 characters (not counting `_`) with `-` 5th and 8th, then a
+        /// space, one digit and a terminator: toml++ takes it for a date and a time and asserts.
+        func isDateThenSpaceAndDigit() -> Bool {
+            guard isDigit(at(0)) else { return false }
+            var position = index, characters = 0
+            while position < bytes.count, !isTerminator(bytes[position]) {
+                let c = bytes[position]
+                if c & 0xC0 != 0x80, c != UInt8(ascii: "_") {
+                    characters += 1
+                    if characters > 10 { return false }
+                    if (characters == 5 || characters == 8), c != UInt8(ascii: "-") { return false }
+                }
+                position += 1
+            }
+            guard characters == 10, position + 2 < bytes.count, bytes[position] == 0x20 else { return false }
+            return isDigit(bytes[position + 1]) && isTerminator(bytes[position + 2])
+        }
         func at(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
         func isSpace(_ c: UInt8?) -> Bool { c == 0x20 || c == 0x09 }
         /// Skips a string opened at `index` by `quote`: multi-line with three quotes, escapes in basic strings.
@@ -109,9 +135,11 @@ extension RelayConfigLoader {
             case 0x0A:
                 line += 1
                 lineStart = depth == 0
+                valueMayStart = true
                 index += 1
                 continue
             case 0x20, 0x09, 0x0D:
+                valueMayStart = true
                 index += 1
                 continue
             case UInt8(ascii: "#"):
@@ -121,6 +149,7 @@ extension RelayConfigLoader {
                 skipString(c)
                 lineStart = false
                 arrayValueDue = false
+                valueMayStart = false
                 continue
             case UInt8(ascii: "[") where lineStart:
                 index += 1
@@ -148,6 +177,7 @@ extension RelayConfigLoader {
                 open.append(c)
                 lineStart = false
                 arrayValueDue = c == UInt8(ascii: "[")
+                valueMayStart = true
                 index += 1
                 continue
             case UInt8(ascii: "}") where arrayValueDue:
@@ -157,11 +187,15 @@ extension RelayConfigLoader {
             case UInt8(ascii: ","):
                 lineStart = false
                 arrayValueDue = open.last == UInt8(ascii: "[")
+                valueMayStart = true
                 index += 1
                 continue
             default:
-                break
+                if valueMayStart, isDateThenSpaceAndDigit() {
+                    return (line, "a date-like value is followed by a space and a single digit")
+                }
             }
+            valueMayStart = c == UInt8(ascii: "=") || c == UInt8(ascii: "[") || c == UInt8(ascii: "{")
             lineStart = false
             arrayValueDue = false
             index += 1

@@ -325,6 +325,22 @@ func closingBraceInAnArrayIsASyntaxError(value: String) {
     #expect(error.reason.hasPrefix("invalid TOML: an array holds"), "\(error)")
 }
 
+/// Found by fuzzing too: toml++ asserted on a date-like value followed by a space and one digit
+/// (it looks for a time after the space). Valid dates and date-times still load.
+@Test func dateThenSpaceAndOneDigitIsASyntaxError() throws {
+    for value in ["x = 1979-05-27 7", "x = [1979-05-27 7]", "x=9-J\u{FFFD}----=- 0 ", "x = 1_979-05-27 7 # c"] {
+        let text = baseConfig + "\n[server]\n" + value + "\n"
+        let error = loadError(text)
+        #expect(error?.kind == "syntax", "\(value): \(String(describing: error))")
+        #expect(error?.line == baseConfig.filter { $0 == "\n" }.count + 3, "\(value)")
+    }
+    // Not refused by this check: the loader gets to the key and names it.
+    for value in ["x = 1979-05-27 07:32:00", "x = 1979-05-27", "x = 1979-05-27T07:32:00Z", "x = \"1979-05-27 7\""] {
+        let error = loadError(baseConfig + "\n[server]\n" + value + "\n")
+        #expect(error?.kind == "unknownKey", "\(value): \(String(describing: error))")
+    }
+}
+
 /// A `[` that starts a line inside a multi-line array or string is not a table header.
 @Test func bracketLinesInsideValuesAreNotHeaders() throws {
     let template = "rewrite = \"template\"\ntemplate = \"\"\"\n[\n# not a comment \\\"\"\"\n[\n\"\"\"\n"
