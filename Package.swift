@@ -97,6 +97,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fuzz targets' entry points (bytes in, the relay's parsers exercised): shared by the
+        // libFuzzer harness that script/fuzz builds and by the corpus replay test.
+        .target(
+            name: "HookrelayFuzzEntries",
+            dependencies: ["HookrelayCore", "HookrelayConfig"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "HookrelayCoreTests", dependencies: ["HookrelayCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HookrelayHTTPTests",
@@ -118,6 +125,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HookrelayConfigTests", dependencies: ["HookrelayConfig", "HookrelayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HookrelayFuzzTests", dependencies: ["HookrelayFuzzEntries"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HookrelayCurlTests",
             dependencies: [

@@ -65,6 +65,24 @@ struct TemplateTests {
         }
     }
 
+    @Test("sections nested deeper than 100 are refused with their position, not parsed until the stack overflows")
+    func deeplyNestedSections() throws {
+        // Found by fuzzing (Fuzz/, template and config targets): 600 nested sections crashed `hookrelay check`.
+        let deep = String(repeating: "{{#a}}", count: 5000) + "x" + String(repeating: "{{/a}}", count: 5000)
+        #expect {
+            _ = try EventTemplate(parsing: "line one\n  " + deep)
+        } throws: { error in
+            let syntax = try #require(error as? EventTemplate.SyntaxError)
+            return syntax.problem == "sectionsNestedTooDeep" && syntax.line == 2 && syntax.column == 3 + 100 * 6
+        }
+        // Other delimiters and spaces before the sigil do not get past the count.
+        let disguised = "{{=<% %>=}}" + String(repeating: "<% ^a %>", count: 5000) + String(repeating: "<%/a%>", count: 5000)
+        #expect(throws: EventTemplate.SyntaxError.self) { try EventTemplate(parsing: disguised) }
+        // 100 deep is still a template, and renders.
+        let hundred = String(repeating: "{{#a}}", count: 100) + "x" + String(repeating: "{{/a}}", count: 100)
+        #expect(try EventTemplate(parsing: hundred).render(.object(JSONObject([JSONObject.Member("a", .bool(true))]))) == "x")
+    }
+
     @Test("rendering from several threads at once with one parsed template")
     func concurrentRendering() async throws {
         let template = try EventTemplate(Self.slack)

@@ -27,9 +27,18 @@ public struct EventTemplate: Sendable {
     /// dropped and the template starts exactly as given.
     private static var pragma: String { "{{% CONTENT_TYPE: \(JSONStringContentType.name) }}\n" }
 
-    /// Parses `text`; throws swift-mustache's complaint with its position in `text`.
+    /// How deep sections (`{{#…}}`, `{{^…}}`, `{{$…}}`, `{{<…}}`) may nest. swift-mustache parses
+    /// and renders them by recursion: 600 levels overflowed the stack of `hookrelay check`.
+    static let maxSectionDepth = 100
+
+    /// Parses `text`; throws swift-mustache's complaint with its position in `text`, or
+    /// `sectionsNestedTooDeep` (before swift-mustache sees it) past `maxSectionDepth`.
     public init(parsing text: String) throws(SyntaxError) {
         precondition(JSONStringContentType.registered)
+        if let (line, column) = Self.sectionTooDeep(in: text) {
+            throw SyntaxError(problem: "sectionsNestedTooDeep", explanation: "sections are nested more than \(Self.maxSectionDepth) deep",
+                              line: line, column: column)
+        }
         do {
             template = try MustacheTemplate(string: Self.pragma + text)
         } catch let error as MustacheTemplate.ParserError {
@@ -55,6 +64,62 @@ public struct EventTemplate: Sendable {
     public func render(_ event: JSONValue) -> String {
         let memo = TemplateRenderMemo()
         return template.render(TemplateContext.wrap(event, memo: memo) ?? TemplateObject(object: JSONObject(), memo: memo))
+    }
+
+    /// The line and column of the tag that opens a section deeper than `maxSectionDepth`, or nil.
+    /// Reads tags as swift-mustache does, set-delimiter tags (`{{=<% %>=}}`) included; a sigil
+    /// may follow spaces. A tag without its end stops the scan (swift-mustache reports it).
+    static func sectionTooDeep(in text: String) -> (line: Int, column: Int)? {
+        let bytes = Array(text.utf8)
+        var open = Array("{{".utf8), close = Array("}}".utf8)
+        var depth = 0, line = 1, lineStart = 0, index = 0
+        func matches(_ pattern: [UInt8], at position: Int) -> Bool {
+            position + pattern.count <= bytes.count && bytes[position..<(position + pattern.count)].elementsEqual(pattern)
+        }
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = index + 1
+            }
+            guard matches(open, at: index) else {
+                index += 1
+                continue
+            }
+            let tagStart = index
+            var contentStart = index + open.count
+            var end = contentStart
+            while end < bytes.count, !matches(close, at: end) { end += 1 }
+            guard end < bytes.count else { return nil }
+            let tagEnd = end + close.count
+            while contentStart < end, bytes[contentStart] == 0x20 || bytes[contentStart] == 0x09 { contentStart += 1 }
+            let content = bytes[contentStart..<end]
+            switch content.first {
+            case UInt8(ascii: "#"), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "<"):
+                depth += 1
+                if depth > maxSectionDepth {
+                    return (line, String(decoding: bytes[lineStart..<tagStart], as: UTF8.self).count + 1)
+                }
+            case UInt8(ascii: "/"):
+                depth = max(0, depth - 1)
+            case UInt8(ascii: "="):
+                // `=OPEN CLOSE=`: the delimiters from here on.
+                var inner = content.dropFirst()
+                if inner.last == UInt8(ascii: "=") { inner = inner.dropLast() }
+                let parts = inner.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+                if parts.count == 2 {
+                    open = Array(parts[0])
+                    close = Array(parts[1])
+                }
+            default:
+                break
+            }
+            for position in tagStart..<end where bytes[position] == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = position + 1
+            }
+            index = tagEnd
+        }
+        return nil
     }
 
     private static func explain(_ error: any Error) -> (problem: String, explanation: String) {
