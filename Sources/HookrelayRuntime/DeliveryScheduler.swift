@@ -161,8 +161,10 @@ final class DeliveryScheduler: @unchecked Sendable {
 
             for action in actions {
                 switch action {
-                case .claim(let destination, let limit):
-                    wakeAt = min(wakeAt, claim(destination: destination, limit: limit, now: now))
+                case .visit(let destination):
+                    // The slots are taken here, per destination, just before its claim.
+                    let (limit, later) = locked { lanes.slotsForClaim(destination, now: now) }
+                    wakeAt = min(wakeAt, limit > 0 ? claim(destination: destination, limit: limit, now: now) : later)
                 case .handBack(let ids, let dueAt):
                     // Not while the store refuses writes: each wake-up would be another refused write.
                     if now < claimFailures.retryAt {
@@ -172,7 +174,7 @@ final class DeliveryScheduler: @unchecked Sendable {
                         handBackStranded(ids, dueAt: dueAt)
                     }
                 case .start, .record:
-                    break  // a tick only claims and hands back
+                    break  // a tick only visits and hands back
                 }
             }
             purgeIfDue(now: now)
@@ -288,7 +290,7 @@ final class DeliveryScheduler: @unchecked Sendable {
             }
         case .record(_, let attempt, let decision):
             record(delivery, ticket: ticket, attempt: attempt, decision: decision, result: result, message: message, error: error, now: now)
-        case .claim, .start:
+        case .visit, .start:
             break
         }
     }

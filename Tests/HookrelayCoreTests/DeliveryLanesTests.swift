@@ -27,7 +27,9 @@ struct DeliveryLanesTests {
         while true {
             // Due: a tick claims it, the claim starts it, it fails.
             let tick = lanes.tick(now: now)
-            #expect(tick.actions == [.claim(destination: "crm", limit: 16)])
+            #expect(tick.actions == [.visit(destination: "crm")])
+            let slots = lanes.slotsForClaim("crm", now: now)
+            #expect(slots.limit == 16)
             let claimed = lanes.claimed([ticket], destination: "crm", limit: 16, nextDue: now, now: now)
             #expect(claimed.actions == [.start(ticket)])
             attemptTimes.append(now)
@@ -64,13 +66,18 @@ struct DeliveryLanesTests {
         #expect(answer3 == .record(Self.ticket(4), attempt: 1, decision: .dead))
     }
 
-    @Test("a tick claims no more than the free slots; an ended attempt frees its slot before its outcome commits")
+    @Test("a claim takes no more than the free slots, just before it is made; an ended attempt frees its slot before its outcome commits")
     func slots() {
         var lanes = DeliveryLanes(destinations: [Self.destination("crm", maxInFlight: 2), Self.destination("app", maxInFlight: 3)], now: Self.start)
         let answer4 = lanes.reserve("crm", now: Self.start)
         #expect(answer4)
         let first = lanes.tick(now: Self.start)
-        #expect(first.actions == [.claim(destination: "crm", limit: 1), .claim(destination: "app", limit: 3)])
+        #expect(first.actions == [.visit(destination: "crm"), .visit(destination: "app")])
+        // Slots are taken per destination when it is claimed: until then ingest may reserve them.
+        let crmSlots = lanes.slotsForClaim("crm", now: Self.start)
+        #expect(crmSlots.limit == 1)
+        let appSlots = lanes.slotsForClaim("app", now: Self.start)
+        #expect(appSlots.limit == 3)
         // The claim found one due delivery of crm and none of app (next due in 5 s).
         let crm = lanes.claimed([Self.ticket(7)], destination: "crm", limit: 1, nextDue: Self.start, now: Self.start)
         #expect(crm.actions == [.start(Self.ticket(7))])
@@ -79,14 +86,17 @@ struct DeliveryLanesTests {
         #expect(app.actions.isEmpty)
         #expect(app.wakeAt == Self.start + 5000)
         #expect(lanes.inFlight == 2)
-        // crm is full: the next tick claims for app only, and does not ask to wake for crm.
-        let answer5 = lanes.tick(now: Self.start + 1)
-        #expect(answer5.actions == [.claim(destination: "app", limit: 3)])
+        // crm is full: a visit takes nothing and does not ask to wake for it; app has its 3 again.
+        let answer5 = lanes.slotsForClaim("crm", now: Self.start + 1)
+        #expect(answer5.limit == 0)
+        #expect(answer5.wakeAt == .max)
+        let appAgain = lanes.slotsForClaim("app", now: Self.start + 1)
+        #expect(appAgain.limit == 3)
         _ = lanes.claimed([], destination: "app", limit: 3, nextDue: nil, now: Self.start + 1)
         _ = lanes.attemptEnded(Self.ticket(7), .finished(Self.success), now: Self.start + 2)
         #expect(!lanes.isSettled, "its outcome is not committed yet")
-        let answer6 = lanes.tick(now: Self.start + 3)
-        #expect(answer6.actions.contains(.claim(destination: "crm", limit: 1)), "the slot is free before the commit")
+        let answer6 = lanes.slotsForClaim("crm", now: Self.start + 3)
+        #expect(answer6.limit == 1, "the slot is free before the commit")
     }
 
     @Test("rate 1/s: one reservation or claim per second, and the tick wakes when the next token is back")
@@ -96,9 +106,9 @@ struct DeliveryLanesTests {
         #expect(answer7)
         let answer8 = lanes.reserve("slack", now: Self.start + 10)
         #expect(!answer8)
-        let tick = lanes.tick(now: Self.start + 500)
-        #expect(tick.actions.isEmpty)
-        #expect(tick.wakeAt == Self.start + 1000)
+        let visit = lanes.slotsForClaim("slack", now: Self.start + 500)
+        #expect(visit.limit == 0)
+        #expect(visit.wakeAt == Self.start + 1000)
         // The reserved slot went unused (the URL had the event): its token comes back.
         let answer9 = lanes.accepted([], unused: ["slack"])
         #expect(answer9.isEmpty)
@@ -135,6 +145,8 @@ struct DeliveryLanesTests {
         #expect(!answer15)
         let answer16 = lanes.tick(now: Self.start)
         #expect(answer16.actions.isEmpty)
+        let afterStop = lanes.slotsForClaim("crm", now: Self.start)
+        #expect(afterStop.limit == 0)
         #expect(!lanes.isSettled)
         _ = lanes.attemptEnded(Self.ticket(1), .cancelled, now: Self.start)
         #expect(!lanes.isSettled)

@@ -30,9 +30,10 @@ public struct DeliveryLanes: Sendable {
 
     /// What the owner does next.
     public enum Action: Sendable, Equatable {
-        /// Claim up to `limit` due deliveries of `destination` from the store and report them
-        /// with `claimed(_:)`; the slots and rate tokens are already taken.
-        case claim(destination: String, limit: Int)
+        /// Look for due deliveries of `destination`: take its free slots with
+        /// `slotsForClaim(_:now:)` right before claiming (not earlier, so ingest can still hand
+        /// first attempts over meanwhile), claim that many, and report them with `claimed(_:)`.
+        case visit(destination: String)
         /// Send attempt number `ticket.nextAttempt` now.
         case start(Ticket)
         /// Store this outcome (and, for a failure, its failure-log record), then report it
@@ -113,31 +114,32 @@ public struct DeliveryLanes: Sendable {
 
     // MARK: - The clock
 
-    /// What is due now: a claim per destination with free slots and rate tokens (taken now),
-    /// stranded deliveries handed back; and when to tick again if nothing else wakes the owner.
+    /// What to do now: a visit per destination (in config order) and the hand-back of
+    /// stranded deliveries; and when to tick again if nothing else wakes the owner.
     public mutating func tick(now: Int64) -> (actions: [Action], wakeAt: Int64) {
-        var actions: [Action] = []
-        var wakeAt = now + pollInterval
         guard !stopping else { return ([], .max) }
-        for name in order {
-            guard var lane = lanes[name] else { continue }
-            let free = lane.maxInFlight - lane.inFlight
-            let allowed = lane.limiter.available(wanted: max(0, free), now: now)
-            guard allowed > 0 else {
-                // Full: an ended attempt wakes the owner. Rate-limited: tick when a token is back.
-                if free > 0 { wakeAt = min(wakeAt, lane.limiter.nextAvailable(now: now)) }
-                continue
-            }
-            lane.inFlight += allowed
-            lane.limiter.take(allowed, now: now)
-            lanes[name] = lane
-            actions.append(.claim(destination: name, limit: allowed))
-        }
+        var actions = order.map { Action.visit(destination: $0) }
         if !stranded.isEmpty {
             actions.append(.handBack(stranded, dueAt: now))
             stranded.removeAll()
         }
-        return (actions, wakeAt)
+        return (actions, now + pollInterval)
+    }
+
+    /// Takes `destination`'s free slots and rate tokens for a claim about to be made: how many
+    /// (0: none), and when a visit may find some if none now (a rate token back; never while every
+    /// slot is busy: an ended attempt wakes the owner).
+    public mutating func slotsForClaim(_ destination: String, now: Int64) -> (limit: Int, wakeAt: Int64) {
+        guard !stopping, var lane = lanes[destination] else { return (0, .max) }
+        let free = lane.maxInFlight - lane.inFlight
+        let allowed = lane.limiter.available(wanted: max(0, free), now: now)
+        guard allowed > 0 else {
+            return (0, free > 0 ? lane.limiter.nextAvailable(now: now) : .max)
+        }
+        lane.inFlight += allowed
+        lane.limiter.take(allowed, now: now)
+        lanes[destination] = lane
+        return (allowed, .max)
     }
 
     /// A claim's answer: the deliveries claimed (started now; the slots not used go back) and,
