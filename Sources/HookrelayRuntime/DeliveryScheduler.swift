@@ -227,11 +227,10 @@ final class DeliveryScheduler: @unchecked Sendable {
     }
 
     /// Performs the `start`s of `actions`, finding each delivery by its id in `deliveries`.
+    /// (A batch is at most a destination's free slots: a linear search, no table built per accept.)
     private func perform(_ actions: [DeliveryLanes.Action], deliveries: [ClaimedDelivery], now: Int64) {
-        guard !actions.isEmpty else { return }
-        let byID = Dictionary(deliveries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for case .start(let ticket) in actions {
-            if let delivery = byID[ticket.deliveryID] { send(delivery, ticket: ticket, now: now) }
+            if let delivery = deliveries.first(where: { $0.id == ticket.deliveryID }) { send(delivery, ticket: ticket, now: now) }
         }
     }
 
