@@ -10,10 +10,13 @@ public import HookrelayStore
 /// to be read or pasted — logs, `check`, `stats`, the `failures` table, `test` — mask it.
 public enum AdminJSON {
     /// `{"id","event","source","received","deliveries":[{"destination","url","state","attempts","last_status","last_error"}]}`
-    static func event(_ record: EventRecord) -> String {
+    /// One event and its deliveries; `configured`: the destinations of the config now (a
+    /// delivery waiting for one that is gone shows as `orphaned`).
+    static func event(_ record: EventRecord, configured: Set<String>) -> String {
         let deliveries = record.deliveries.map { delivery in
             object([
-                "destination": .string(delivery.destination), "url": .string(delivery.url), "state": .string(delivery.state),
+                "destination": .string(delivery.destination), "url": .string(delivery.url),
+                "state": .string(ShownDeliveryState.of(state: delivery.state, destination: delivery.destination, configured: configured)),
                 "attempts": number(delivery.attempts), "last_status": delivery.lastStatus.map(number) ?? .null,
                 "last_error": delivery.lastError.map(JSONValue.string) ?? .null,
             ])

@@ -1,3 +1,4 @@
+import HookrelayCore
 import HookrelayStore
 
 /// `GET /admin`: one server-rendered HTML page (SPEC §7) with the backlog (queue depth, oldest
@@ -26,7 +27,8 @@ enum AdminPage {
 
     /// The page. `tokenRequired`: the admin listener has an `admin_token` (replay buttons
     /// become commands).
-    static func render(stats: AdminStats, failures: [FailureRecord], tokenRequired: Bool = false) -> String {
+    /// `reload`: what the last reload did (a refused file's reason is shown until one succeeds).
+    static func render(stats: AdminStats, failures: [FailureRecord], tokenRequired: Bool = false, reload: ReloadStatus.State? = nil) -> String {
         let buttons = !tokenRequired
         let dead = stats.destinations.reduce(0) { $0 + $1.count("dead") }
         var oldestPending: [String: Any] = ["id": "oldest-pending", "value": "-", "label": "oldest pending", "detail": "nothing waiting", "bad": false]
@@ -47,6 +49,7 @@ enum AdminPage {
             "buttons": buttons,
             "tokenRequired": tokenRequired,
             "asOf": AdminTime.rfc3339Seconds(stats.now),
+            "config": reload.map(configStatus) ?? false,
             "cards": cards,
             "states": RelayMetrics.deliveryStates,
             "hasDestinations": !stats.destinations.isEmpty,
@@ -59,11 +62,24 @@ enum AdminPage {
 
     // MARK: - Rows
 
+    /// The config line: when it was loaded, a refused reload's reason, keys that need a restart.
+    private static func configStatus(_ reload: ReloadStatus.State) -> [String: Any] {
+        [
+            "loadedAt": AdminTime.rfc3339Seconds(reload.loadedAt),
+            "reloads": reload.reloads,
+            "refused": reload.refused.map { ["time": AdminTime.rfc3339Seconds($0.time), "reason": $0.reason] } ?? false,
+            "needsRestart": reload.needsRestart.isEmpty ? false : reload.needsRestart.joined(separator: ", "),
+        ]
+    }
+
     private static func destinationRow(_ row: AdminStats.Destination) -> [String: Any] {
         let dead = row.count("dead")
+        // A destination only in the store: a reload removed it; what waits for it is parked.
+        let orphaned = row.url == nil ? row.count(DeliveryState.pending.rawValue) + row.count(DeliveryState.retrying.rawValue) : 0
         return [
             "name": row.name,
             "url": row.url ?? false,
+            "orphaned": orphaned > 0 ? orphaned : false,
             "counts": RelayMetrics.deliveryStates.map { state -> [String: Any] in
                 let count = row.count(state)
                 return ["state": state, "count": count, "bad": (state == "dead" || state == "rejected") && count > 0]

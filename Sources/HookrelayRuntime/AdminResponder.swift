@@ -3,6 +3,7 @@ import HookrelayCore
 import HookrelayHTTP
 import HookrelayStore
 import Logging
+import Synchronization
 
 /// The admin listener (SPEC §7): probes, `/metrics`, the operator's JSON API, the `/admin`
 /// page and the request bin. Everything but the probes and `/metrics` must name this listener
@@ -17,29 +18,40 @@ final class AdminResponder: HTTPResponder {
     static let maxFailureLimit = 1000
     static let defaultFailureLimit = 100
 
-    private let config: RelayConfig
+    /// The config in force; replaced by a reload.
+    private let live: Mutex<RelayConfig>
+    private let reloadStatus: ReloadStatus
     private let store: any RelayStore
     private let metrics: RelayMetrics
     private let logger: Logger
     private let adminToken: [UInt8]?
     private let onReplay: @Sendable () -> Void
-    private let destinationNames: Set<String>
     private let bins = AdminRequestBin()
     private let hosts: AdminHostPolicy
     private let reads = DispatchQueue(label: "hookrelay-admin-reads", qos: .utility)
 
     /// `onReplay` runs after a replay re-queued at least one delivery (the scheduler's wake-up,
     /// so replayed deliveries go out at once instead of at the next poll).
-    init(config: RelayConfig, store: any RelayStore, metrics: RelayMetrics, logger: Logger, onReplay: @escaping @Sendable () -> Void) {
-        self.config = config
+    init(
+        config: RelayConfig, store: any RelayStore, metrics: RelayMetrics, logger: Logger, reloadStatus: ReloadStatus,
+        onReplay: @escaping @Sendable () -> Void
+    ) {
+        live = Mutex(config)
+        self.reloadStatus = reloadStatus
         self.store = store
         self.metrics = metrics
         self.logger = logger
         self.adminToken = config.server.adminToken.map { Array($0.utf8) }
         self.onReplay = onReplay
-        destinationNames = Set(config.destinations.map(\.name))
         hosts = AdminHostPolicy(listenHost: config.server.adminListen.host, adminHosts: config.server.adminHosts)
     }
+
+    /// A reload: destinations and sources from now on (`[server]` stays as it started).
+    func reconfigure(_ config: RelayConfig) {
+        live.withLock { $0 = config }
+    }
+
+    private var config: RelayConfig { live.withLock { $0 } }
 
     func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let path = request.path
@@ -124,11 +136,13 @@ final class AdminResponder: HTTPResponder {
     private func adminPage(_ completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let config = self.config
         let tokenRequired = adminToken != nil
+        let reload = reloadStatus.current
         read(completion) { store in
             let now = AdminTime.nowMillis()
             let stats = try AdminStats.collect(store: store, config: config, now: now)
             let failures = try store.failures(FailureQuery(limit: AdminPage.failureRows))
-            return .text(200, AdminPage.render(stats: stats, failures: failures, tokenRequired: tokenRequired), contentType: "text/html; charset=utf-8")
+            let page = AdminPage.render(stats: stats, failures: failures, tokenRequired: tokenRequired, reload: reload)
+            return .text(200, page, contentType: "text/html; charset=utf-8")
         }
     }
 
@@ -186,7 +200,7 @@ final class AdminResponder: HTTPResponder {
             return
         }
         let selection: ReplaySelection
-        switch AdminReplayRequest.parse(request.body, destinations: destinationNames, now: AdminTime.nowMillis()) {
+        switch AdminReplayRequest.parse(request.body, destinations: Set(config.destinations.map(\.name)), now: AdminTime.nowMillis()) {
         case .success(let parsed): selection = parsed
         case .failure(let problem):
             completion(.error(400, problem.message))
@@ -231,11 +245,12 @@ final class AdminResponder: HTTPResponder {
     private func event(path: String, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let raw = String(path.dropFirst("/admin/api/events/".count))
         let id = raw.removingPercentEncoding ?? raw
+        let configured = Set(config.destinations.map(\.name))
         read(completion) { store in
             guard let record = try store.eventRecord(id: id) else {
                 return .error(404, "no event with id \(id)")
             }
-            return .json(200, AdminJSON.event(record))
+            return .json(200, AdminJSON.event(record, configured: configured))
         }
     }
 

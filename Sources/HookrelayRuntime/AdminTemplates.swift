@@ -81,6 +81,8 @@ enum AdminTemplates {
         {{% CONTENT_TYPE: HOOKRELAY_ADMIN_HTML }}
         {{> head}}
         <header><h1>hookrelay</h1><span class="muted">as of {{asOf}} · <a href="/admin">refresh</a> · <a href="/metrics">/metrics</a></span></header>
+        {{#config}}<p id="config-status" class="muted">config loaded {{loadedAt}}{{#reloads}} ({{reloads}} reloads){{/reloads}}{{#needsRestart}} · <b>changed [server] keys need a restart: {{needsRestart}}</b>{{/needsRestart}}</p>
+        {{#refused}}<p id="reload-refused" class="bad"><b>reload refused at {{time}}; the previous config stays:</b> <code>{{reason}}</code></p>{{/refused}}{{/config}}
         <section class="summary" aria-label="backlog">
         {{#cards}}
         <div class="card" id="{{id}}"><div class="value{{#bad}} bad{{/bad}}">{{value}}</div><div>{{label}}</div><div class="muted">{{detail}}</div></div>
@@ -93,7 +95,7 @@ enum AdminTemplates {
         {{#hasDestinations}}
         <table id="destinations"><thead><tr><th>destination</th><th>url</th>{{#states}}<th class="num">{{.}}</th>{{/states}}<th class="num">failures (1h)</th><th>replay dead</th></tr></thead><tbody>
         {{#destinations}}
-        <tr data-destination="{{name}}"><td>{{name}}</td><td class="url">{{#url}}{{url}}{{/url}}{{^url}}<span class="muted">(not in config)</span>{{/url}}</td>{{#counts}}<td class="num{{#bad}} bad{{/bad}}" data-state="{{state}}">{{count}}</td>{{/counts}}<td class="num">{{recentFailures}}</td><td>{{#replay}}{{> replay}}{{/replay}}{{^replay}}<span class="muted">-</span>{{/replay}}</td></tr>
+        <tr data-destination="{{name}}"><td>{{name}}</td><td class="url">{{#url}}{{url}}{{/url}}{{^url}}<span class="muted">(not in config)</span>{{#orphaned}} <span class="bad" data-orphaned="{{orphaned}}">{{orphaned}} orphaned: wait until it is back</span>{{/orphaned}}{{/url}}</td>{{#counts}}<td class="num{{#bad}} bad{{/bad}}" data-state="{{state}}">{{count}}</td>{{/counts}}<td class="num">{{recentFailures}}</td><td>{{#replay}}{{> replay}}{{/replay}}{{^replay}}<span class="muted">-</span>{{/replay}}</td></tr>
         {{/destinations}}
         </tbody></table>
         {{/hasDestinations}}

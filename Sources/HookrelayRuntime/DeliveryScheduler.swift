@@ -3,6 +3,7 @@ import HookrelayCore
 import HookrelayCurl
 import HookrelayStore
 import Logging
+import Synchronization
 
 /// Moves due deliveries from the store to the curl engine and their outcomes back (SPEC §6):
 /// the driver of `DeliveryLanes`, which decides everything (slots, rate, retries, what is
@@ -15,8 +16,8 @@ import Logging
 ///
 /// `@unchecked Sendable`: `lanes`, `woken` and `loopEnded` are only touched under `condition`.
 final class DeliveryScheduler: @unchecked Sendable {
-    /// How a destination's requests are shaped; fixed at start, read without the lock.
-    private let builders: [String: DeliveryRequestBuilder]
+    /// How each destination's requests are shaped; replaced by a reload (read once per batch).
+    private let builders: Mutex<[String: DeliveryRequestBuilder]>
     private let store: any RelayStore
     private let engine: CurlEngine
     private let metrics: RelayMetrics
@@ -45,7 +46,24 @@ final class DeliveryScheduler: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         lanes = DeliveryLanes(destinations: config.destinations, now: clock.now(), pollInterval: pollInterval)
-        builders = Dictionary(uniqueKeysWithValues: config.destinations.map { ($0.name, DeliveryRequestBuilder(destination: $0)) })
+        builders = Mutex(Self.builders(for: config.destinations))
+    }
+
+    private static func builders(for destinations: [DestinationConfig]) -> [String: DeliveryRequestBuilder] {
+        Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, DeliveryRequestBuilder(destination: $0)) })
+    }
+
+    /// A reload (SPEC §12): the destinations from now on. Retries of stored deliveries take the
+    /// new rewrite, signing and schedule of their destination; a removed destination's deliveries
+    /// stay in the store, untouched, until it comes back.
+    func reconfigure(destinations: [DestinationConfig]) {
+        builders.withLock { $0 = Self.builders(for: destinations) }
+        let now = clock.now()
+        condition.lock()
+        lanes.reconfigure(destinations, now: now)
+        woken = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     func start() {
@@ -229,16 +247,25 @@ final class DeliveryScheduler: @unchecked Sendable {
     /// Performs the `start`s of `actions`, finding each delivery by its id in `deliveries`.
     /// (A batch is at most a destination's free slots: a linear search, no table built per accept.)
     private func perform(_ actions: [DeliveryLanes.Action], deliveries: [ClaimedDelivery], now: Int64) {
+        guard !deliveries.isEmpty else { return }
+        let builders = self.builders.withLock { $0 }
         for case .start(let ticket) in actions {
-            if let delivery = deliveries.first(where: { $0.id == ticket.deliveryID }) { send(delivery, ticket: ticket, now: now) }
+            if let delivery = deliveries.first(where: { $0.id == ticket.deliveryID }) {
+                send(delivery, ticket: ticket, builder: builders[delivery.destination], now: now)
+            }
         }
     }
 
-    private func send(_ delivery: ClaimedDelivery, ticket: DeliveryLanes.Ticket, now: Int64) {
+    private func send(_ delivery: ClaimedDelivery, ticket: DeliveryLanes.Ticket, builder: DeliveryRequestBuilder?, now: Int64) {
         let attempt = ticket.nextAttempt
+        guard let builder else {
+            // Claimed just before a reload removed its destination: back to due, untried; it waits
+            // (orphaned) until the destination comes back.
+            ended(delivery, ticket: ticket, .cancelled, result: AttemptResult(status: nil))
+            return
+        }
         let request: OutboundRequest
         do {
-            guard let builder = builders[delivery.destination] else { throw RewriteError("destination \(delivery.destination) is not configured") }
             request = try builder.request(
                 url: delivery.url, eventID: delivery.eventID, attempt: attempt, body: delivery.body,
                 contentType: delivery.contentType, now: now / 1000

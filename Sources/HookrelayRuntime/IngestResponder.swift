@@ -3,6 +3,7 @@ import HookrelayCore
 import HookrelayHTTP
 import HookrelayStore
 import Logging
+import Synchronization
 
 /// Answers the senders: finds the source by path, verifies and parses, routes, and stores
 /// durably before answering (SPEC §3). Runs verification on the calling event loop (cheap,
@@ -18,18 +19,8 @@ final class IngestResponder: HTTPResponder {
     /// Where requests with a body over `offLoopBodySize` are worked on.
     private static let largeRequests = DispatchQueue(label: "hookrelay-large-requests", qos: .userInitiated, attributes: .concurrent)
 
-    private struct Source: Sendable {
-        let config: SourceConfig
-        let verifier: SourceVerifier
-        /// How long a token this source takes is kept: its own `max_age` (the token's timestamp
-        /// may be that far ahead) plus the longest of any Mailgun source (which would take the
-        /// token's timestamp that long after), so a token is refused on every path (SPEC §2).
-        /// Twice `max_age` when every source has the same.
-        let tokenLifetimeMillis: Int64
-    }
-
-    private let sourcesByPath: [String: Source]
-    private let router: Router
+    /// Sources and routes; replaced whole by a reload, read once per request.
+    private let rules: Mutex<IngestRules>
     private let store: any RelayStore
     private let logger: Logger
     private let metrics: RelayMetrics
@@ -42,25 +33,23 @@ final class IngestResponder: HTTPResponder {
     init(config: RelayConfig, store: any RelayStore, metrics: RelayMetrics, logger: Logger, scheduler: DeliveryScheduler, clock: WallClock = .system) {
         self.scheduler = scheduler
         self.clock = clock
-        var sources: [String: Source] = [:]
-        let longestMaxAge = config.sources.filter { $0.scheme == .mailgun }.map(\.maxAge.milliseconds).max() ?? 0
-        for source in config.sources {
-            sources[source.path] = Source(
-                config: source, verifier: SourceVerifier(source: source), tokenLifetimeMillis: source.maxAge.milliseconds + longestMaxAge
-            )
-        }
-        sourcesByPath = sources
-        router = Router(config: config)
+        rules = Mutex(IngestRules(config: config))
         self.store = store
         self.metrics = metrics
         self.logger = logger
+    }
+
+    /// A reload (SPEC §12): events from the next request on meet `config`'s sources and routes.
+    func reconfigure(_ config: RelayConfig) {
+        let next = IngestRules(config: config)
+        rules.withLock { $0 = next }
     }
 
     /// 404, 405 and 415 from the head alone, for a client waiting for `100 Continue`.
     func refusal(beforeBody request: HTTPRequest) -> HTTPResponse? {
         switch source(for: request) {
         case .refused(let response): return response
-        case .found(let source):
+        case .found(let source, _):
             guard let refusal = source.verifier.refusal(headersOf: request.webhookRequest) else { return nil }
             metrics.received(source: source.config.name, outcome: refusal.shortName)
             logger.warning("event refused", metadata: ["source": "\(source.config.name)", "status": "\(refusal.status)", "reason": "\(refusal.reason)"])
@@ -72,7 +61,7 @@ final class IngestResponder: HTTPResponder {
     /// 503: no room for its body within `max_buffered`; 400: a body NIO could not parse): counted
     /// and logged like every other refused event (SPEC §7).
     func refusedByListener(_ request: HTTPRequest, status: Int, reason: String) {
-        guard let source = sourcesByPath[request.path] else { return }
+        guard let source = rules.withLock({ $0 }).sourcesByPath[request.path] else { return }
         let outcome = switch status {
         case 413: "too_large"
         case 503: "buffers_full"
@@ -83,39 +72,41 @@ final class IngestResponder: HTTPResponder {
     }
 
     private enum SourceLookup {
-        case found(Source)
+        case found(IngestRules.Source, Router)
         case refused(HTTPResponse)
     }
 
-    /// The source at the request's path, or the 404/405 answer.
+    /// The source at the request's path (and the routes of the same config), or the 404/405 answer.
     private func source(for request: HTTPRequest) -> SourceLookup {
-        guard let source = sourcesByPath[request.path] else {
+        let rules = self.rules.withLock { $0 }
+        guard let source = rules.sourcesByPath[request.path] else {
             return .refused(.error(404, "no source at \(request.path)"))
         }
         guard request.method == "POST" else {
             return .refused(.error(405, "use POST", headers: [HeaderField(name: "Allow", value: "POST")]))
         }
-        return .found(source)
+        return .found(source, rules.router)
     }
 
     func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
-        let source: Source
+        let source: IngestRules.Source
+        let router: Router
         switch self.source(for: request) {
-        case .found(let found): source = found
+        case .found(let found, let routes): (source, router) = (found, routes)
         case .refused(let response):
             completion(response)
             return
         }
         if request.body.count > Self.offLoopBodySize {
-            Self.largeRequests.async { [self] in receive(request, on: source, offLoop: true, completion: completion) }
+            Self.largeRequests.async { [self] in receive(request, on: source, router: router, offLoop: true, completion: completion) }
         } else {
-            receive(request, on: source, offLoop: false, completion: completion)
+            receive(request, on: source, router: router, offLoop: false, completion: completion)
         }
     }
 
     /// Verifies, routes and stores one request for `source`, then answers it. `offLoop`: this
     /// runs on `largeRequests`, and so does what follows the commit (the first attempts' rewrite).
-    private func receive(_ request: HTTPRequest, on source: Source, offLoop: Bool, completion: @escaping @Sendable (HTTPResponse) -> Void) {
+    private func receive(_ request: HTTPRequest, on source: IngestRules.Source, router: Router, offLoop: Bool, completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let name = source.config.name
         let nowMillis = clock.now()
         let event: ReceivedEvent

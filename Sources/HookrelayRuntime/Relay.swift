@@ -11,15 +11,25 @@ import Synchronization
 /// A running relay: the store in `data_dir`, the ingest listener and the admin listener.
 /// Used by `hookrelay serve` (through `RelayService`) and directly by the tests.
 public final class Relay: Sendable {
-    public let config: RelayConfig
+    /// The config in force: the one it started with, or the last reload's.
+    public var config: RelayConfig { live.withLock { $0 } }
+    private let live: Mutex<RelayConfig>
+    /// What the last reload did (shown on `/admin`).
+    public let reloadStatus: ReloadStatus
+    let ingestResponder: IngestResponder
+    let adminResponder: AdminResponder
+
+    func setConfig(_ config: RelayConfig) {
+        live.withLock { $0 = config }
+    }
     public let store: any RelayStore
     public let metrics = RelayMetrics()
-    private let logger: Logger
+    let logger: Logger
     private let group: MultiThreadedEventLoopGroup
     private let ingest: HTTPServer
     private let admin: HTTPServer
     private let engine: CurlEngine
-    private let scheduler: DeliveryScheduler
+    let scheduler: DeliveryScheduler
     private let addresses = Mutex<(ingest: SocketAddress?, admin: SocketAddress?)>((nil, nil))
 
     /// Opens the SQLite store in `data_dir`; nothing listens until `start()`.
@@ -38,7 +48,8 @@ public final class Relay: Sendable {
 
     /// A relay on `store`, which it owns from now on (closed by `stop`, or at once if this fails).
     public init(config: RelayConfig, store: any RelayStore, logger: Logger) throws {
-        self.config = config
+        live = Mutex(config)
+        reloadStatus = ReloadStatus(loadedAt: WallClock.system.now())
         self.logger = logger
         do {
             engine = try CurlEngine()
@@ -57,20 +68,16 @@ public final class Relay: Sendable {
             maxBody: server.maxBody, bodies: bodies, maxConnections: server.maxConnections,
             headerTimeout: server.headerTimeout, idleTimeout: server.idleTimeout
         )
-        ingest = HTTPServer(
-            name: "ingest", group: group,
-            responder: IngestResponder(config: config, store: store, metrics: metrics, logger: logger, scheduler: scheduler),
-            limits: limits
-        )
+        ingestResponder = IngestResponder(config: config, store: store, metrics: metrics, logger: logger, scheduler: scheduler)
+        ingest = HTTPServer(name: "ingest", group: group, responder: ingestResponder, limits: limits)
         var adminLimits = limits
         // The request bin stands in for a destination: it takes any body the relay may forward
         // (it keeps the first 64 KiB). The admin API's own requests are small.
         adminLimits.maxBody = max(1 << 20, server.maxBody)
-        admin = HTTPServer(
-            name: "admin", group: group,
-            responder: AdminResponder(config: config, store: store, metrics: metrics, logger: logger, onReplay: { scheduler.wake() }),
-            limits: adminLimits
+        adminResponder = AdminResponder(
+            config: config, store: store, metrics: metrics, logger: logger, reloadStatus: reloadStatus, onReplay: { scheduler.wake() }
         )
+        admin = HTTPServer(name: "admin", group: group, responder: adminResponder, limits: adminLimits)
         metrics.watch(listeners: [ingest, admin], bodies: bodies)
     }
 

@@ -36,6 +36,8 @@ public final class RelayMetrics: Sendable {
         var received: [String: [String: Int]] = [:]
         var deliveries: [String: [String: Int]] = [:]
         var latency: [String: Histogram] = [:]
+        /// Reloads by result (`applied`, `refused`).
+        var reloads: [String: Int] = [:]
     }
 
     private let counters = Mutex(Counters())
@@ -61,6 +63,11 @@ public final class RelayMetrics: Sendable {
             $0.deliveries[destination, default: [:]][outcome, default: 0] += 1
             if let elapsed { $0.latency[destination, default: Histogram()].observe(elapsed) }
         }
+    }
+
+    /// A reload ended: `applied` or `refused` (SPEC §12).
+    func reloaded(_ result: String) {
+        counters.withLock { $0.reloads[result, default: 0] += 1 }
     }
 
     /// How many requests of `source` ended with `outcome`.
@@ -105,6 +112,11 @@ public final class RelayMetrics: Sendable {
             out += "hookrelay_attempt_duration_seconds_bucket{destination=\"\(label)\",le=\"+Inf\"} \(histogram.count)\n"
             out += "hookrelay_attempt_duration_seconds_sum{destination=\"\(label)\"} \(histogram.sum)\n"
             out += "hookrelay_attempt_duration_seconds_count{destination=\"\(label)\"} \(histogram.count)\n"
+        }
+
+        header(&out, "hookrelay_config_reloads_total", "counter", "Config reloads (SIGHUP, hookrelay reload) by result: applied, refused.")
+        for result in ["applied", "refused"] {
+            out += "hookrelay_config_reloads_total{result=\"\(result)\"} \(snapshot.reloads[result] ?? 0)\n"
         }
 
         if let queue {

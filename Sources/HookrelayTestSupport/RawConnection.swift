@@ -63,6 +63,29 @@ public final class RawConnection: @unchecked Sendable {
         return (received, false)
     }
 
+    /// One whole answer (head and its `Content-Length` body), for a client that sends requests
+    /// one at a time on a kept-alive connection; nil when the peer closed or `timeout` passed first.
+    public func receiveAnswer(timeout: Duration) -> [UInt8]? {
+        let deadline = ContinuousClock.now + timeout
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while ContinuousClock.now < deadline {
+            if let end = received.firstRange(of: separator)?.upperBound {
+                let head = String(decoding: received[..<end], as: UTF8.self).lowercased()
+                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                if received.count >= end + length { return Array(received[..<(end + length)]) }
+            }
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return nil }
+            received += buffer[..<count]
+        }
+        return nil
+    }
+
     /// The answer's status code, if what arrived starts with a status line.
     public static func status(of bytes: [UInt8]) -> Int? {
         let text = String(decoding: bytes.prefix(64), as: UTF8.self)

@@ -69,6 +69,11 @@ public final class RelayProcess: Sendable {
         child.signal(SIGKILL)
     }
 
+    /// Sends `signal` (SIGHUP: reload).
+    public func signal(_ signal: Int32) {
+        child.signal(signal)
+    }
+
     /// SIGTERM: the graceful way.
     public func terminate() {
         child.signal(SIGTERM)

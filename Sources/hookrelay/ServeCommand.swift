@@ -1,4 +1,7 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import HookrelayConfig
 import HookrelayRuntime
 import Logging
 import ServiceLifecycle
@@ -22,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // SIGHUP reloads (SPEC §12); until the handler is in place it must not end the process.
+        signal(SIGHUP, SIG_IGN)
         let loaded = try options.load()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
@@ -34,6 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot open the store", metadata: ["error": "\(error)"])
             throw ExitStatus.runtimeFailure
         }
+        let pidFile = PidFile(directory: loaded.config.server.dataDirectory)
+        do {
+            try pidFile.write()
+        } catch {
+            logger.error("hookrelay reload will not find this relay (SIGHUP still reloads)", metadata: ["error": "\(error)"])
+        }
+        defer { pidFile.remove() }
+        let reloads = reloadOnHangUp(relay: relay)
+        defer { reloads.cancel() }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: relay.services(grace: .seconds(shutdownGrace)),
@@ -47,5 +61,22 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("relay failed", metadata: ["error": "\(error)"])
             throw ExitStatus.runtimeFailure
         }
+    }
+
+    /// On each SIGHUP, reads the config file again: a valid one is applied, an invalid one is
+    /// refused with its reason (the config in force stays). One reload at a time.
+    private func reloadOnHangUp(relay: Relay) -> any DispatchSourceSignal {
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "hookrelay-reload"))
+        let path = options.config
+        source.setEventHandler {
+            do {
+                let loaded = try RelayConfigLoader.load(path: path, environment: ProcessInfo.processInfo.environment)
+                relay.reload(to: loaded.config, warnings: loaded.warnings)
+            } catch {
+                relay.reloadRefused("\(error)")
+            }
+        }
+        source.resume()
+        return source
     }
 }

@@ -134,6 +134,51 @@ struct DeliveryLanesTests {
         #expect(answer13.actions.contains(.handBack([9], dueAt: Self.start + 3)))
     }
 
+    @Test("a reload: a kept destination keeps its attempts on the wire and takes the new slots; a removed one is not visited or reserved, and its attempt on the wire ends under its old schedule")
+    func reconfigure() {
+        var lanes = DeliveryLanes(destinations: [Self.destination("crm", maxInFlight: 2), Self.destination("old", retry: [.seconds(60)])], now: Self.start)
+        let crmTaken = lanes.reserve("crm", now: Self.start)
+        #expect(crmTaken)
+        let oldTaken = lanes.reserve("old", now: Self.start)
+        #expect(oldTaken)
+        lanes.reconfigure([Self.destination("crm", maxInFlight: 3), Self.destination("new")], now: Self.start)
+        #expect(lanes.order == ["crm", "new"])
+        let visits = lanes.tick(now: Self.start).actions
+        #expect(visits == [.visit(destination: "crm"), .visit(destination: "new")])
+        #expect(lanes.inFlight == 2, "attempts on the wire are still counted")
+        let crmSlots = lanes.slotsForClaim("crm", now: Self.start).limit
+        #expect(crmSlots == 2, "3 slots now, 1 on the wire")
+        let oldTakesMore = lanes.reserve("old", now: Self.start)
+        #expect(!oldTakesMore, "a removed destination takes no new event")
+        let oldSlots = lanes.slotsForClaim("old", now: Self.start).limit
+        #expect(oldSlots == 0)
+        let newTaken = lanes.reserve("new", now: Self.start)
+        #expect(newTaken)
+        // The removed destination's attempt ends: retried under its old schedule (60s), not dead.
+        let ended = lanes.attemptEnded(Self.ticket(7, "old"), .finished(Self.failure), now: Self.start)
+        #expect(ended == .record(Self.ticket(7, "old"), attempt: 1, decision: .retry(at: Self.start + 60_000)))
+        lanes.outcomeStored(Self.ticket(7, "old"), stored: true)
+        // Back under the same name: visited again.
+        lanes.reconfigure([Self.destination("crm"), Self.destination("old")], now: Self.start)
+        let visitsAgain = lanes.tick(now: Self.start).actions
+        #expect(visitsAgain == [.visit(destination: "crm"), .visit(destination: "old")])
+    }
+
+    @Test("a reload keeps a destination's rate tokens when its rate did not change, and starts a new bucket when it did")
+    func reconfigureRate() {
+        var lanes = DeliveryLanes(destinations: [Self.destination("slack", rate: "1/s")], now: Self.start)
+        let first = lanes.reserve("slack", now: Self.start)
+        #expect(first)
+        _ = lanes.attemptEnded(Self.ticket(1, "slack"), .finished(Self.success), now: Self.start)
+        lanes.outcomeStored(Self.ticket(1, "slack"), stored: true)
+        lanes.reconfigure([Self.destination("slack", rate: "1/s")], now: Self.start)
+        let sameRate = lanes.reserve("slack", now: Self.start)
+        #expect(!sameRate, "the same rate: the token taken stays taken (no second burst)")
+        lanes.reconfigure([Self.destination("slack", rate: "5/s")], now: Self.start)
+        let newRate = lanes.reserve("slack", now: Self.start)
+        #expect(newRate, "a new rate: a new bucket")
+    }
+
     @Test("after stop: no reservation, no claim; settled once the last outcome is stored")
     func stop() {
         var lanes = DeliveryLanes(destinations: [Self.destination("crm")], now: Self.start)

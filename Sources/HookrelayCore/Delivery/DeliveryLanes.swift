@@ -64,11 +64,22 @@ public struct DeliveryLanes: Sendable {
         var inFlight = 0
         /// Attempts ended whose outcome is not committed yet (`stop` waits for them).
         var recording = 0
+        /// Removed from the config by a reload while attempts were on the wire: kept so they end
+        /// with the policy they started under, never visited or reserved again.
+        var retired = false
+
+        init(_ destination: DestinationConfig, now: Int64) {
+            maxInFlight = destination.maxInFlight
+            policy = DeliveryPolicy(destination: destination)
+            limiter = RateLimiter(rate: destination.rate, now: now)
+        }
     }
 
     private var lanes: [String: Lane]
+    /// The configured destinations' rates, to tell at a reload whether a limiter stays.
+    private var rates: [String: Rate?]
     /// Destinations in config order (the order ticks look at them).
-    public let order: [String]
+    public private(set) var order: [String]
     /// How long a tick that finds nothing lets pass before the next one.
     public let pollInterval: Int64
     public private(set) var stopping = false
@@ -79,14 +90,39 @@ public struct DeliveryLanes: Sendable {
     public init(destinations: [DestinationConfig], now: Int64, pollInterval: Duration = .seconds(1)) {
         var lanes: [String: Lane] = [:]
         for destination in destinations {
-            lanes[destination.name] = Lane(
-                maxInFlight: destination.maxInFlight, policy: DeliveryPolicy(destination: destination),
-                limiter: RateLimiter(rate: destination.rate, now: now)
-            )
+            lanes[destination.name] = Lane(destination, now: now)
         }
         self.lanes = lanes
+        rates = Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, $0.rate) })
         order = destinations.map(\.name)
         self.pollInterval = pollInterval.milliseconds
+    }
+
+    // MARK: - Reload
+
+    /// A reload (SPEC §12): `destinations` from now on. A destination that stays keeps its
+    /// attempts on the wire and, when its `rate` did not change, its rate tokens; its slots and
+    /// retry schedule are the new ones (attempts already on the wire end under the new schedule).
+    /// A removed destination is no longer visited: its stored deliveries wait (`orphaned`) until
+    /// it comes back under the same name; its attempts on the wire end under its old schedule.
+    public mutating func reconfigure(_ destinations: [DestinationConfig], now: Int64) {
+        var next: [String: Lane] = [:]
+        for destination in destinations {
+            var lane = Lane(destination, now: now)
+            if let old = lanes[destination.name] {
+                lane.inFlight = old.inFlight
+                lane.recording = old.recording
+                if !old.retired, rates[destination.name] == destination.rate { lane.limiter = old.limiter }
+            }
+            next[destination.name] = lane
+        }
+        for (name, var lane) in lanes where next[name] == nil && (lane.inFlight > 0 || lane.recording > 0) {
+            lane.retired = true
+            next[name] = lane
+        }
+        lanes = next
+        rates = Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, $0.rate) })
+        order = destinations.map(\.name)
     }
 
     // MARK: - Ingest
@@ -95,7 +131,7 @@ public struct DeliveryLanes: Sendable {
     /// (in-flight bound and rate): its delivery is then stored claimed and started by
     /// `accepted(_:unused:)` right after the commit, without a claim round trip.
     public mutating func reserve(_ destination: String, now: Int64) -> Bool {
-        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.maxInFlight,
+        guard !stopping, var lane = lanes[destination], !lane.retired, lane.inFlight < lane.maxInFlight,
               lane.limiter.available(wanted: 1, now: now) == 1 else { return false }
         lane.inFlight += 1
         lane.limiter.take(1, now: now)
@@ -130,7 +166,7 @@ public struct DeliveryLanes: Sendable {
     /// (0: none), and when a visit may find some if none now (a rate token back; never while every
     /// slot is busy: an ended attempt wakes the owner).
     public mutating func slotsForClaim(_ destination: String, now: Int64) -> (limit: Int, wakeAt: Int64) {
-        guard !stopping, var lane = lanes[destination] else { return (0, .max) }
+        guard !stopping, var lane = lanes[destination], !lane.retired else { return (0, .max) }
         let free = lane.maxInFlight - lane.inFlight
         let allowed = lane.limiter.available(wanted: max(0, free), now: now)
         guard allowed > 0 else {

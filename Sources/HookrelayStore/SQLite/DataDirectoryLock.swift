@@ -53,3 +53,19 @@ final class DataDirectoryLock: Sendable {
 public struct DataDirectoryLockError: Error, CustomStringConvertible {
     public let description: String
 }
+
+/// Whether a `hookrelay serve` holds a data directory now, for commands that talk to the running
+/// relay (`hookrelay reload`): a probe of `hookrelay.lock` that takes the lock and lets it go at
+/// once when nobody holds it.
+public enum DataDirectoryLockProbe {
+    public static func isHeld(directory: String) -> Bool {
+        let fd = open(directory + "/hookrelay.lock", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return false }  // no lock file: no relay ever served here
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+}
