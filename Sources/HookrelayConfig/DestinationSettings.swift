@@ -16,4 +16,5 @@ struct DestinationSettings {
     var rate: Rate?
     /// `ca_file`, resolved against the config file's directory and checked readable.
     var caFile: String?
+    var httpVersion: HTTPVersionPreference?
 }

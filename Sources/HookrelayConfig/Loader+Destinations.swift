@@ -83,6 +83,15 @@ extension Loader {
             let isIndirect = r.table[Key.caFile.rawValue]?.string.map { $0.hasPrefix("env:") || $0.hasPrefix("file:") } ?? false
             s.caFile = try caFile(path, shown: !isIndirect, at: r.location.key(Key.caFile))
         }
+        if let text = try r.string(Key.httpVersion) {
+            guard let version = HTTPVersionPreference(rawValue: text) else {
+                let choices = HTTPVersionPreference.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw context.error(.invalidValue, r.location.key(Key.httpVersion),
+                                    "invalid http_version \(context.shown(text)) (one of \(choices); \"auto\" speaks HTTP/2 over https "
+                                        + "whenever the partner offers it; cleartext HTTP/2 is not offered)")
+            }
+            s.httpVersion = version
+        }
         return s
     }
 
@@ -120,7 +129,8 @@ extension Loader {
                 success: own.success ?? defaults.success,
                 maxInFlight: own.maxInFlight ?? defaults.maxInFlight ?? 16,
                 rate: own.rate ?? defaults.rate,
-                caFile: own.caFile ?? defaults.caFile
+                caFile: own.caFile ?? defaults.caFile,
+                httpVersion: own.httpVersion ?? defaults.httpVersion ?? .auto
             )
             try checkDestination(destination, own: own, location: location)
             destinations.append(destination)

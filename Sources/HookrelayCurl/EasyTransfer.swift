@@ -66,21 +66,31 @@ final class EasyTransfer {
         check(hr_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
         check(hr_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
         check(hr_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-        check(hr_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
-        // Over TLS, wait for a connection that may turn out to multiplex (HTTP/2) rather than open
-        // another. Never for plain http (always HTTP/1.1): there a hung first request would hold
-        // back every other attempt to the destination.
-        if Self.usesTLS(request.url) {
+        let tls = Self.usesTLS(request.url)
+        // `http_version`: which HTTP, and whether attempts wait for a connection that multiplexes.
+        let version = switch request.httpVersion {
+        case .auto: Int(CURL_HTTP_VERSION_2TLS)
+        case .http1_1: Int(CURL_HTTP_VERSION_1_1)
+        }
+        check(hr_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, version))
+        let mayMultiplex = tls && request.httpVersion == .auto
+        // Where HTTP/2 may come, wait for a connection that may turn out to multiplex rather than
+        // open another. Never for HTTP/1.1 (plain http on auto): there a hung first request
+        // would hold back every other attempt to the destination.
+        if mayMultiplex {
             check(hr_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1))
         } else {
             // libcurl 7.88 allocates its receive buffer (BUFFERSIZE + 1 bytes) for each transfer
             // and frees it when the transfer is done. At the default 16 KiB that is a large-bin
             // malloc/free per attempt, with consolidation of the fast bins; at its minimum, 1 KiB,
             // it comes from the thread's cache (docs/PERFORMANCE.md, change 17). A long answer is
-            // only read in more pieces. Plain http only: over TLS the answer may come as HTTP/2,
-            // whose DATA frames libcurl 7.88 passes through this buffer, pausing the stream when
-            // a frame does not fit; that path keeps the default.
-            check(hr_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 1024))
+            // only read in more pieces. HTTP/1.1 only: an HTTP/2 answer's DATA frames pass
+            // through this buffer in libcurl 7.88, which pauses the stream when a frame does not
+            // fit; that path keeps the default.
+            // Not checked: libcurl 7.88 refuses (CURLE_BAD_FUNCTION_ARGUMENT) to resize a buffer
+            // the handle still holds, which a handle last used for an HTTP/2 attempt does; the
+            // attempt then simply reads with the default size (HTTP2DeliveryTests).
+            _ = hr_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 1024)
         }
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
         check(hr_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))

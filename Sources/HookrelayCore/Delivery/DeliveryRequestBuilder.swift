@@ -77,6 +77,8 @@ public struct DeliveryRequestBuilder: Sendable {
         headers.append(HeaderField(name: "X-Hookrelay-Attempt", value: String(attempt)))
         headers.append(contentsOf: signatureHeaders)
         headers.append(contentsOf: destination.headers)
-        return OutboundRequest(url: url, headers: headers, body: outBody, timeout: destination.timeout, caFile: destination.caFile)
+        return OutboundRequest(url: url, headers: headers, body: outBody, timeout: destination.timeout, caFile: destination.caFile,
+            httpVersion: destination.httpVersion
+        )
     }
 }

@@ -6,7 +6,8 @@
 /// `sign` (`mailgun` | `standard-webhooks`), `sign_key` (string or [string]), `headers` (table of strings),
 /// `timeout` (duration, default 10s), `retry` ([duration], default Mailgun's schedule),
 /// `success` ([int], default any 2xx), `max_in_flight` (int, default 16), `rate` (`"N/s"`, `"N/m"`),
-/// `ca_file` (path of a PEM file of CA certificates; default the system's CAs).
+/// `ca_file` (path of a PEM file of CA certificates; default the system's CAs), `http_version`
+/// (`auto` | `1.1` | `2`, default auto; see `HTTPVersionPreference`).
 public struct DestinationConfig: Sendable, Equatable {
     public var name: String
     public var url: String
@@ -29,6 +30,8 @@ public struct DestinationConfig: Sendable, Equatable {
     /// The CA certificates (PEM file, absolute path) an https destination's certificate is
     /// checked against instead of the system's: a partner on a private CA. Nil: the system's.
     public var caFile: String?
+    /// HTTP/1.1, HTTP/2, or HTTP/2 where the partner offers it over TLS.
+    public var httpVersion: HTTPVersionPreference
 
     public init(
         name: String,
@@ -45,7 +48,8 @@ public struct DestinationConfig: Sendable, Equatable {
         success: [Int]? = nil,
         maxInFlight: Int = 16,
         rate: Rate? = nil,
-        caFile: String? = nil
+        caFile: String? = nil,
+        httpVersion: HTTPVersionPreference = .auto
     ) {
         self.name = name
         self.url = url
@@ -61,6 +65,7 @@ public struct DestinationConfig: Sendable, Equatable {
         self.maxInFlight = maxInFlight
         self.rate = rate
         self.caFile = caFile
+        self.httpVersion = httpVersion
     }
 }
 
