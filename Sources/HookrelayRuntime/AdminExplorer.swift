@@ -121,16 +121,16 @@ enum AdminExplorer {
             return [
                 "destination": delivery.destination, "url": delivery.url, "state": delivery.state, "bad": isBad(delivery.state),
                 "attempts": delivery.attempts, "timeline": timeline,
-                "replay": DeliveryState(rawValue: delivery.state).map { DeliveryState.replayable.contains($0) } == true
-                    ? "hookrelay replay --event \(AdminPage.shellQuoted(record.id))" : false,
             ]
         }
+        let replayable = record.deliveries.contains { DeliveryState(rawValue: $0.state).map(DeliveryState.replayable.contains) == true }
         let body = redactedBody(detail)
         return AdminTemplates.render("event", [
             "title": "hookrelay: event \(record.id)", "nonce": false,
             "id": record.id, "path": AdminPage.percentEncoded(record.id), "type": record.type, "source": record.source,
             "domain": record.domain ?? false, "received": AdminTime.rfc3339Seconds(record.receivedAt),
-            "deliveries": deliveries, "attemptsCut": detail.attemptsCut, "attemptLimit": attemptLimit,
+            "deliveries": deliveries, "attemptsCut": detail.attemptsCut,
+            "replay": replayable ? "hookrelay replay --event \(AdminPage.shellQuoted(record.id))" : false, "attemptLimit": attemptLimit,
             "bodyNote": body.note, "bodyText": body.text ?? false,
         ])
     }

@@ -81,7 +81,7 @@ enum AdminTemplates {
         svg.chart line.axis{stroke:#8c959f;stroke-width:1}
         svg.chart line.grid{stroke:#e6eaef;stroke-width:1}
         svg.chart path.series{fill:none;stroke-linecap:round;stroke-linejoin:round;stroke-width:3}
-        svg.chart.attempts path.series{stroke-linecap:butt;stroke-width:1.2}
+        svg.chart.attempts path.series{stroke-linecap:butt;stroke-width:1.2;shape-rendering:crispEdges}
         .delivered{stroke:#2da44e;fill:#2da44e}
         .failed{stroke:#cf222e;fill:#cf222e}
         .rejected{stroke:#bf8700;fill:#bf8700}
@@ -119,7 +119,8 @@ enum AdminTemplates {
         {{#ticks}}<line class="grid" x1="{{x}}" y1="{{plotTop}}" x2="{{x}}" y2="{{plotBottom}}"/><text class="axis" x="{{x}}" y="{{timeY}}" text-anchor="middle">{{label}}</text>{{/ticks}}
         <line class="axis" x1="{{left}}" y1="{{plotBottom}}" x2="{{right}}" y2="{{plotBottom}}"/>
         <text class="axis" x="{{labelX}}" y="{{topLabelY}}" text-anchor="end">{{yTop}}</text>
-        <text class="axis" x="{{labelX}}" y="{{bottomLabelY}}" text-anchor="end">0</text>
+        <text class="axis" x="{{labelX}}" y="{{bottomLabelY}}" text-anchor="end">{{yBottom}}</text>
+        {{#levels}}<line class="grid" x1="{{left}}" y1="{{y}}" x2="{{right}}" y2="{{y}}"/><text class="axis" x="{{labelX}}" y="{{labelY}}" text-anchor="end">{{label}}</text>{{/levels}}
         {{#paths}}
         <path class="series {{series}}" data-series="{{series}}" d="{{d}}"/>
         {{/paths}}
@@ -238,11 +239,11 @@ enum AdminTemplates {
         <li class="{{kind}}"><span class="time">{{time}}</span> · <b>{{label}}</b>{{#reason}} · {{reason}}{{/reason}}{{#next}} · <span class="muted">{{next}}</span>{{/next}}{{#response}}{{> response}}{{/response}}</li>
         {{/timeline}}
         </ol>
-        {{#replay}}
-        <p class="muted">Replay: <code>{{replay}}</code></p>
-        {{/replay}}
         </section>
         {{/deliveries}}
+        {{#replay}}
+        <p class="muted">Replay this event (each delivery not already waiting to go): <code>{{replay}}</code>, or <code>POST /admin/api/replay</code> with <code>{"event_id":…}</code>.</p>
+        {{/replay}}
         {{#attemptsCut}}
         <p class="muted">Only the first {{attemptLimit}} failed attempts are shown; all of them: <code>hookrelay failures</code> or <a href="/admin/api/failures?limit=1000">/admin/api/failures</a>.</p>
         {{/attemptsCut}}

@@ -10,8 +10,8 @@ import Testing
 /// headless Chromium — its SVG charts must carry the API's numbers; the failure log groups an
 /// event's attempts; the event explorer finds events and shows one, its body redacted.
 ///
-/// `HOOKRELAY_DOCS_SCREENSHOTS=DIR` also saves `admin-overview.png` and `admin-event.png` there
-/// (how docs/OPERATIONS.md's screenshots are made).
+/// `HOOKRELAY_DOCS_SCREENSHOTS=DIR` also saves `admin-failures.png` and `admin-event.png` there
+/// (how docs/OPERATIONS.md's screenshots are made; `AdminChartsHistoryTests` makes the overview).
 @Suite("AdminChartsBrowser")
 struct AdminChartsBrowserTests {
     static let missing = "no chromium binary: run script/setup-tests (apt-get install chromium) or set HOOKRELAY_CHROMIUM"
@@ -129,7 +129,7 @@ struct AdminChartsBrowserTests {
             #expect(body.contains(ids[0]))
 
             if let directory = ProcessInfo.processInfo.environment["HOOKRELAY_DOCS_SCREENSHOTS"], !directory.isEmpty {
-                for (file, url, height) in [("admin-overview.png", pageURL, 2400), ("admin-event.png", eventURL, 1300)] {
+                for (file, url, height) in [("admin-failures.png", pageURL, 2400), ("admin-event.png", eventURL, 1300)] {
                     let path = (directory as NSString).appendingPathComponent(file)
                     let shot = try await browser.run(["--screenshot=\(path)", "--window-size=1280,\(height)", "--hide-scrollbars", url])
                     #expect(shot.status == 0 && FileManager.default.fileExists(atPath: path), "no screenshot: \(shot.stderr.suffix(2000))")

@@ -69,7 +69,7 @@ struct AdminChartsTests {
         #expect(delivered.map(\.1) == [12, 84, 36])
         let f = try #require(chart.components(separatedBy: #"data-series="failed" d=""#).dropFirst().first?.split(separator: "\"").first)
         #expect(Self.bars(String(f)).map(\.1) == [24, 48])
-        #expect(String(f).hasPrefix("M903.5 66V42"), "failed stacked on delivered: x = 64 + 839.5, from 30 + 120 - 84 up by 24")
+        #expect(String(f).hasPrefix("M911.5 66V42"), "failed stacked on delivered: x = 72 + 839.5, from 30 + 120 - 84 up by 24")
     }
 
     @Test("latency and queue charts: p50/p99 and depth numbers from the same minutes; names escaped")
