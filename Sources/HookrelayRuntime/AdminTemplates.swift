@@ -72,6 +72,7 @@ enum AdminTemplates {
         form.explorer{display:flex;gap:.8em;flex-wrap:wrap;align-items:end;border:1px solid #d0d7de;border-radius:6px;padding:.7em 1em;max-width:75em}
         form.explorer label{display:flex;flex-direction:column;font-size:.85em;color:#656d76;gap:.2em}
         form.explorer input,form.explorer select{font:inherit;font-size:1.05em;padding:.2em .4em}
+        form.explorer input[type=submit]{cursor:pointer;padding:.2em .9em}
         section.charts{border:1px solid #d0d7de;border-radius:6px;padding:.5em 1em;margin:0 0 1em;max-width:1240px}
         section.charts h3{margin:.3em 0;font-size:1.05em}
         svg.chart{display:block;width:100%;height:auto;margin:.2em 0}
@@ -174,7 +175,7 @@ enum AdminTemplates {
         <label>state<select name="state"><option value="">any</option>{{#states}}<option>{{.}}</option>{{/states}}</select></label>
         <label>received since<input name="since" size="16" placeholder="24h, RFC 3339"></label>
         <label>until<input name="until" size="16" placeholder="now"></label>
-        <button type="submit">Find</button>
+        <input type="submit" value="Find">
         </form>
         <h2 id="failures-log">Failure log</h2>
         {{^failures}}
