@@ -77,6 +77,10 @@ struct AdminChartsHistoryTests {
                 #expect(response.status == 200)
                 return try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]])
             }
+            // A full day for two destinations draws in about 165 KB (one path per series, not an element per minute).
+            let page = try await relay.get("/admin")
+            #expect(page.status == 200)
+            #expect(page.body.count < 300_000, "the page stays small: \(page.body.count) bytes")
             let before = try await series("crm")
             #expect(before.count >= 1438, "a day of minutes: \(before.count)")
             let browser = try HeadlessChromium()
