@@ -5,7 +5,7 @@
 /// Buckets are log-spaced, about 10 per decade (1-2-2.5-3.2-4-5-6.3-8 ms and so on) from 1 ms to
 /// 630 s, plus one for anything longer: a quantile is reported as the upper bound of the bucket it
 /// falls in, capped at the slowest attempt of the minute, so it is never below the true value and
-/// at most about a third above it (one bucket). Stored as little-endian 32-bit counts
+/// at most about a third above it from 10 ms up (below, at most 2 ms). Stored as little-endian 32-bit counts
 /// (`bytes`, `init(bytes:)`).
 public struct LatencyHistogram: Sendable, Equatable {
     /// Upper bounds (inclusive) of the buckets, in milliseconds; the last bucket is above the last bound.
