@@ -67,6 +67,26 @@ public enum AdminJSON {
         return lines(rows, open: "[\n", close: "\n]")
     }
 
+    /// `GET /admin/api/series` (SPEC §12): one destination's minutes with attempts, oldest first,
+    /// one per line: `[{"minute","delivered","failed","rejected","p50_ms","p99_ms"}]`, `minute` the
+    /// RFC 3339 UTC start of the minute; `p50_ms`/`p99_ms` from the minute's `LatencyHistogram`,
+    /// null when no attempt of the minute went out.
+    static func series(_ minutes: [SeriesMinute]) -> String {
+        lines(minutes.map { minute in
+            object([
+                "minute": .string(AdminTime.rfc3339Seconds(minute.minute)), "delivered": number(minute.delivered),
+                "failed": number(minute.failed), "rejected": number(minute.rejected),
+                "p50_ms": minute.p50Millis.map(number) ?? .null, "p99_ms": minute.p99Millis.map(number) ?? .null,
+            ])
+        }, open: "[\n", close: "\n]")
+    }
+
+    /// `GET /admin/api/queue-depth`: one destination's queue depth samples, oldest first,
+    /// `[{"minute","depth"}]`.
+    static func queueDepth(_ samples: [QueueDepthSample]) -> String {
+        lines(samples.map { object(["minute": .string(AdminTime.rfc3339Seconds($0.minute)), "depth": number($0.depth)]) }, open: "[\n", close: "\n]")
+    }
+
     /// `{"replayed":N}`
     static func replayed(_ count: Int) -> String {
         text(object(["replayed": number(count)]))

@@ -1,10 +1,12 @@
 import HookrelayCore
 import HookrelayStore
 
-/// `GET /admin`: one server-rendered HTML page (SPEC §7) with the backlog (queue depth, oldest
-/// pending age), per-destination delivery counts and the latest failed attempts — time,
-/// destination, URL, reason (HTTP status or error kind, plus the response snippet) — like
-/// Mailgun's "Failure logs" tab, and a replay control for each delivery that ended dead.
+/// `GET /admin`: one server-rendered HTML page (SPEC §7, §12) with the backlog (queue depth,
+/// oldest pending age), per-destination delivery counts, the last 24 hours' charts per
+/// destination (`AdminCharts`), the event explorer's search form (`AdminExplorer`) and the
+/// latest failed attempts — time, destination, URL, reason (HTTP status or error kind, plus the
+/// response snippet) — like Mailgun's "Failure logs" tab, grouped into one row per event and
+/// destination, and a replay control for each delivery that ended dead.
 /// URLs are shown in full, as the failure log holds them (the page is behind the admin listener).
 ///
 /// Rendered from the Mustache templates in `AdminTemplates` over plain dictionaries. No build
@@ -20,16 +22,26 @@ import HookrelayStore
 /// default) the button's plain same-origin `fetch` works; should it get a 401 anyway, it shows
 /// the command.
 enum AdminPage {
-    /// Failed attempts shown on the page.
+    /// Rows of the failure log (each an event's failed attempts at one destination).
     static let failureRows = 50
+    /// Failed attempts read for the failure log, newest first, before grouping.
+    static let failureRecordsRead = 500
+    /// Destinations charted (config order); the page's reads stay bounded however many there are.
+    static let chartedDestinations = 20
     /// Response characters shown inline in the failure log; longer ones fold out in full.
     static let snippetWidth = 160
 
     /// The page. `tokenRequired`: the admin listener has an `admin_token` (replay buttons
     /// become commands).
-    /// `reload`: what the last reload did (a refused file's reason is shown until one succeeds).
-    static func render(stats: AdminStats, failures: [FailureRecord], tokenRequired: Bool = false, reload: ReloadStatus.State? = nil) -> String {
+    /// `charts`: `AdminCharts.destination` of each charted destination; `destinationNames`: the
+    /// configured destinations (the explorer's choices); `reload`: what the last reload did (a
+    /// refused file's reason is shown until one succeeds).
+    static func render(
+        stats: AdminStats, failures: [FailureRecord], charts: [[String: Any]] = [], destinationNames: [String] = [], tokenRequired: Bool = false,
+        reload: ReloadStatus.State? = nil
+    ) -> String {
         let buttons = !tokenRequired
+        let groups = group(failures)
         let dead = stats.destinations.reduce(0) { $0 + $1.count("dead") }
         var oldestPending: [String: Any] = ["id": "oldest-pending", "value": "-", "label": "oldest pending", "detail": "nothing waiting", "bad": false]
         if let oldest = stats.oldestPendingCreatedAt {
@@ -54,9 +66,14 @@ enum AdminPage {
             "states": RelayMetrics.deliveryStates,
             "hasDestinations": !stats.destinations.isEmpty,
             "destinations": stats.destinations.map(destinationRow),
+            "chartDestinations": charts,
+            "chartsCut": destinationNames.count > charts.count && !charts.isEmpty,
+            "chartsShown": charts.count,
+            "destinationNames": destinationNames,
             "hasFailures": !failures.isEmpty,
-            "failureCount": failures.count,
-            "failures": failures.map { failureRow($0, now: stats.now) },
+            "failureCount": groups.count,
+            "recordCount": failures.count,
+            "failures": groups.map { failureRow($0, now: stats.now) },
         ])
     }
 
@@ -94,6 +111,35 @@ enum AdminPage {
         ]
     }
 
+    /// The failure log's rows: records (newest first) grouped by event and destination URL, in
+    /// the order of each group's newest record, at most `failureRows`. Each group keeps its records newest first.
+    static func group(_ records: [FailureRecord]) -> [[FailureRecord]] {
+        var groups: [[FailureRecord]] = []
+        var index: [String: Int] = [:]
+        for record in records {
+            let key = record.eventID + "\u{0}" + record.url
+            if let at = index[key] {
+                groups[at].append(record)
+            } else if groups.count < failureRows {
+                index[key] = groups.count
+                groups.append([record])
+            }
+        }
+        return groups
+    }
+
+    private static func failureRow(_ group: [FailureRecord], now: Int64) -> [String: Any] {
+        var row = failureRow(group[0], now: now)
+        row["attempts"] = group.count
+        if group.count > 1 {
+            let numbers = group.map(\.attempt)
+            row["earlier"] = "\(group.count) failed: #\(numbers.min() ?? 0)–#\(numbers.max() ?? 0)"
+        } else {
+            row["earlier"] = false
+        }
+        return row
+    }
+
     private static func failureRow(_ record: FailureRecord, now: Int64) -> [String: Any] {
         let isDead = record.nextAttempt == nil && record.status != 406
         return [
@@ -122,7 +168,7 @@ enum AdminPage {
 
     /// The response on one line, cut to `snippetWidth`; the whole text (≤ 1 KiB) folds out
     /// (`folded`) when cut or on several lines. False when there is none.
-    private static func response(_ response: String) -> Any {
+    static func response(_ response: String) -> Any {
         let short = AdminFailureTable.oneLine(response, width: snippetWidth)
         guard !short.isEmpty else { return false }
         return ["short": short, "full": response, "folded": short.count < response.count || response.contains("\n")]
@@ -189,7 +235,7 @@ enum AdminPage {
         return out + "'"
     }
 
-    private static func percentEncoded(_ text: String) -> String {
+    static func percentEncoded(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             let isUnreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)

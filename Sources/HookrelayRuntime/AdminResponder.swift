@@ -102,6 +102,18 @@ final class AdminResponder: HTTPResponder {
         case "/admin/api/failures":
             guard allow(request, "GET", completion) else { return }
             failures(request, completion)
+        case "/admin/api/series":
+            guard allow(request, "GET", completion) else { return }
+            series(request, completion)
+        case "/admin/api/queue-depth":
+            guard allow(request, "GET", completion) else { return }
+            queueDepth(request, completion)
+        case "/admin/events":
+            guard allow(request, "GET", completion) else { return }
+            findEvents(request, completion)
+        case _ where path.hasPrefix("/admin/events/") && path.count > "/admin/events/".count:
+            guard allow(request, "GET", completion) else { return }
+            eventPage(path: path, completion)
         case "/admin/api/destinations":
             guard allow(request, "GET", completion) else { return }
             destinations(completion)
@@ -133,6 +145,8 @@ final class AdminResponder: HTTPResponder {
         }
     }
 
+    /// The page's reads are bounded: the stats, at most `AdminPage.failureRecordsRead` failure
+    /// records, and per charted destination at most a day of minutes and of queue samples.
     private func adminPage(_ completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let config = self.config
         let tokenRequired = adminToken != nil
@@ -140,9 +154,69 @@ final class AdminResponder: HTTPResponder {
         read(completion) { store in
             let now = AdminTime.nowMillis()
             let stats = try AdminStats.collect(store: store, config: config, now: now)
-            let failures = try store.failures(FailureQuery(limit: AdminPage.failureRows))
-            let page = AdminPage.render(stats: stats, failures: failures, tokenRequired: tokenRequired, reload: reload)
+            let failures = try store.failures(FailureQuery(limit: AdminPage.failureRecordsRead))
+            let since = now - Int64(AdminCharts.minutes) * 60_000
+            let names = config.destinations.map(\.name)
+            let charts = try names.prefix(AdminPage.chartedDestinations).enumerated().map { index, name in
+                AdminCharts.destination(
+                    name,
+                    series: try store.attemptSeries(destination: name, since: since, limit: AdminCharts.minutes + 1),
+                    depths: try store.queueDepthSeries(destination: name, since: since, limit: AdminCharts.minutes + 1),
+                    now: now, index: index
+                )
+            }
+            let page = AdminPage.render(
+                stats: stats, failures: failures, charts: charts, destinationNames: names, tokenRequired: tokenRequired, reload: reload
+            )
             return .text(200, page, contentType: "text/html; charset=utf-8")
+        }
+    }
+
+    /// `GET /admin/api/series?destination=NAME&minutes=M` (SPEC §12).
+    private func series(_ request: HTTPRequest, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        switch AdminSeriesQuery.parse(request.query, destinations: Set(config.destinations.map(\.name)), now: AdminTime.nowMillis()) {
+        case .failure(let refusal):
+            completion(.error(refusal.status, refusal.message))
+        case .success(let query):
+            read(completion) { store in
+                .json(200, AdminJSON.series(try store.attemptSeries(destination: query.destination, since: query.since, limit: query.minutes)))
+            }
+        }
+    }
+
+    /// `GET /admin/api/queue-depth?destination=NAME&minutes=M`: the queue depth samples behind the chart.
+    private func queueDepth(_ request: HTTPRequest, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        switch AdminSeriesQuery.parse(request.query, destinations: Set(config.destinations.map(\.name)), now: AdminTime.nowMillis()) {
+        case .failure(let refusal):
+            completion(.error(refusal.status, refusal.message))
+        case .success(let query):
+            read(completion) { store in
+                .json(200, AdminJSON.queueDepth(try store.queueDepthSeries(destination: query.destination, since: query.since, limit: query.minutes)))
+            }
+        }
+    }
+
+    /// `GET /admin/events?id=&destination=&state=&since=&until=`: the explorer's results (HTML).
+    private func findEvents(_ request: HTTPRequest, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        switch AdminExplorer.query(request.query, now: AdminTime.nowMillis()) {
+        case .failure(let problem):
+            completion(.text(400, AdminExplorer.searchPage(nil, nil, error: problem.message), contentType: "text/html; charset=utf-8"))
+        case .success(let query):
+            read(completion) { store in
+                .text(200, AdminExplorer.searchPage(query, try store.findEvents(query)), contentType: "text/html; charset=utf-8")
+            }
+        }
+    }
+
+    /// `GET /admin/events/{id}`: one event's page (HTML).
+    private func eventPage(path: String, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let raw = String(path.dropFirst("/admin/events/".count))
+        let id = raw.removingPercentEncoding ?? raw
+        read(completion) { store in
+            guard let detail = try store.eventDetail(id: id, attemptLimit: AdminExplorer.attemptLimit) else {
+                return .text(404, AdminExplorer.searchPage(EventQuery(id: id), EventSearch(events: [], scanLimitReached: false)), contentType: "text/html; charset=utf-8")
+            }
+            return .text(200, AdminExplorer.eventPage(detail, now: AdminTime.nowMillis()), contentType: "text/html; charset=utf-8")
         }
     }
 
@@ -281,6 +355,47 @@ final class AdminResponder: HTTPResponder {
         guard let header = request.header("authorization"), header.utf8.count > 7,
               String(header.prefix(7)).caseInsensitiveEquals("Bearer ") else { return false }
         return ConstantTime.equals(Array(header.dropFirst(7).utf8), adminToken)
+    }
+}
+
+/// The parameters of `GET /admin/api/series` (and `/admin/api/queue-depth`).
+struct AdminSeriesQuery: Sendable, Equatable {
+    /// Minutes asked for when `minutes` is absent, and the most that may be.
+    static let defaultMinutes = 60
+    static let maxMinutes = 1440
+
+    var destination: String
+    var minutes: Int
+    /// Unix ms: the start of the oldest minute asked for (the current minute is the last).
+    var since: Int64
+
+    /// A configured `destination` (404 for another name, 400 when absent) and `minutes` from 1
+    /// to 1440 (400 otherwise; default 60).
+    static func parse(_ parameters: [String: String], destinations: Set<String>, now: Int64) -> Result<AdminSeriesQuery, AdminRefusal> {
+        guard let destination = parameters["destination"], !destination.isEmpty else {
+            return .failure(AdminRefusal(400, "destination is required: ?destination=NAME&minutes=M"))
+        }
+        guard destinations.contains(destination) else {
+            return .failure(AdminRefusal(404, "unknown destination \"\(destination)\"; configured: \(destinations.sorted().joined(separator: ", "))"))
+        }
+        var minutes = defaultMinutes
+        if let text = parameters["minutes"] {
+            guard text.utf8.count <= 5, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int(text), (1...maxMinutes).contains(value) else {
+                return .failure(AdminRefusal(400, "minutes: expected a whole number from 1 to \(maxMinutes), got \"\(text)\""))
+            }
+            minutes = value
+        }
+        return .success(AdminSeriesQuery(destination: destination, minutes: minutes, since: SeriesMinute.start(of: now) - Int64(minutes - 1) * 60_000))
+    }
+}
+
+/// An admin request refused with a status other than 400 alone (400 or 404).
+struct AdminRefusal: Error, Sendable, Equatable {
+    let status: Int
+    let message: String
+    init(_ status: Int, _ message: String) {
+        self.status = status
+        self.message = message
     }
 }
 

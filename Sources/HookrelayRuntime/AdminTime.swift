@@ -39,6 +39,12 @@ public enum AdminTime {
         format(millis, fractional: false)
     }
 
+    /// The UTC time of day to the minute, `14:05` (chart labels).
+    public static func clock(_ millis: Int64) -> String {
+        let minuteOfDay = ((millis / 60_000) % 1440 + 1440) % 1440
+        return pad(minuteOfDay / 60, 2) + ":" + pad(minuteOfDay % 60, 2)
+    }
+
     /// A short age for people: `45s`, `12m05s`, `3h20m`, `2d04h`.
     public static func age(millis: Int64) -> String {
         let seconds = max(0, millis / 1000)

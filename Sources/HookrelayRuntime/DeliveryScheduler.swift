@@ -331,7 +331,8 @@ final class DeliveryScheduler: @unchecked Sendable {
             deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType, destination: delivery.destination,
             url: delivery.url, attempt: attempt, state: decision.state, nextAttemptAt: nextAttempt, status: result.status,
             error: error ?? (decision == .delivered ? nil : result.errorKind), message: message ?? result.transportError?.message,
-            response: result.responseSnippet, replays: delivery.replays, time: now, isFailure: decision.isFailure
+            response: result.responseSnippet, replays: delivery.replays, time: now, isFailure: decision.isFailure,
+            latencyMillis: sent ? Self.millisRoundedUp(result.latency) : nil
         )
         // Counted and logged here, on the curl thread, not in the completion below: that runs on the
         // store's writer, the thread that limits ingest. A refused outcome is logged after it.
@@ -356,6 +357,12 @@ final class DeliveryScheduler: @unchecked Sendable {
                 storedOrNot(ticket, stored: true)
             }
         }
+    }
+
+    /// `duration` in whole milliseconds, rounded up (an attempt of 0.3 ms counts in the 1 ms bucket).
+    static func millisRoundedUp(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
     }
 
     /// The outcome of an ended attempt committed, or was refused and is stranded.

@@ -30,6 +30,7 @@ public final class Relay: Sendable {
     private let admin: HTTPServer
     private let engine: CurlEngine
     let scheduler: DeliveryScheduler
+    private let sampler: QueueDepthSampler
     private let addresses = Mutex<(ingest: SocketAddress?, admin: SocketAddress?)>((nil, nil))
 
     /// Opens the SQLite store in `data_dir`; nothing listens until `start()`.
@@ -61,6 +62,7 @@ public final class Relay: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: UsableCores.count)
         let scheduler = DeliveryScheduler(config: config, store: store, engine: engine, metrics: metrics, logger: logger)
         self.scheduler = scheduler
+        sampler = QueueDepthSampler(store: store, destinations: config.destinations.map(\.name), logger: logger)
         // Bodies held by both listeners share one cap (SPEC §11, max_buffered).
         let server = config.server
         let bodies = BodyBudget(capacity: server.maxBuffered)
@@ -118,6 +120,7 @@ public final class Relay: Sendable {
     func startDelivery() {
         engine.start()
         scheduler.start()
+        sampler.start()
         if store.recoveredInFlight > 0 {
             logger.notice("deliveries in flight at the last stop are due again", metadata: ["count": "\(store.recoveredInFlight)"])
         }
@@ -161,6 +164,7 @@ public final class Relay: Sendable {
 
     /// Waits for attempts in progress (up to `grace`), then for their outcomes to be stored.
     func stopDelivery(grace: Duration) async {
+        sampler.stop()
         await scheduler.stop(grace: grace)
     }
 

@@ -80,9 +80,10 @@ public final class EventStore: Sendable {
         // this when it starts over. Above its usual size (threshold and a tail), so not every cycle.
         try connection.execute("PRAGMA journal_size_limit = \(Int64(checkpointPages.background) * pageSize * 3 / 2);")
         try migrate(connection, allowUpgrade: allowUpgrade)
+        try connection.execute(ViewSchema.tables)
         let acceptStatements = try AcceptStatements(connection)
         let deliveryStatements = try DeliveryStatements(connection)
-        let outcomeBatch = OutcomeBatch(statements: deliveryStatements)
+        let outcomeBatch = OutcomeBatch(statements: deliveryStatements, series: try AttemptSeriesStatements(connection))
         // Deliveries claimed when the last process died are due again (at-least-once).
         var recovered = 0
         var deferred: RecoverInFlightWrite?

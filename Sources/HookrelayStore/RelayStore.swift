@@ -7,7 +7,7 @@
 /// elsewhere for real work), after the write committed durably — or with `StoreUnavailable` when
 /// it did not: a caller never treats an uncommitted write as done. Reads throw and block: call
 /// them off event loops.
-public protocol RelayStore: AnyObject, Sendable {
+public protocol RelayStore: OperatorViewStore {
     /// Where the store is, for messages (a file path; never a password).
     var location: String { get }
     /// Deliveries in flight at the last stop, made due again when the store opened.
@@ -32,7 +32,8 @@ public protocol RelayStore: AnyObject, Sendable {
     /// until their outcome is recorded, they are released, or the store reopens after a crash.
     /// Blocks until the claim committed: for a thread of the caller's own.
     func claimDue(destination: String, now: Int64, limit: Int) -> Result<[ClaimedDelivery], StoreUnavailable>
-    /// Stores an attempt's outcome and, for a failed one, its failure-log record.
+    /// Stores an attempt's outcome and, for a failed one, its failure-log record, and counts it
+    /// in its destination's minute of the attempt series (`OperatorViewStore`).
     func record(_ attempt: AttemptRecord, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void)
     /// Puts claimed deliveries back, due at `dueAt`.
     func release(deliveryIDs: [Int64], dueAt: Int64, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void)

@@ -56,11 +56,14 @@ public struct AttemptRecord: Sendable {
     public var time: Int64
     /// True when the attempt failed and goes in the failure log.
     public var isFailure: Bool
+    /// How long the attempt took, in ms (rounded up); nil when it never went out. Counted in the
+    /// destination's per-minute latency histogram (`SeriesMinute`).
+    public var latencyMillis: Int64?
 
     public init(
         deliveryID: Int64, eventID: String, eventType: String, destination: String, url: String, attempt: Int,
         state: DeliveryState, nextAttemptAt: Int64?, status: Int?, error: String?, message: String?, response: String,
-        replays: Int, time: Int64, isFailure: Bool
+        replays: Int, time: Int64, isFailure: Bool, latencyMillis: Int64? = nil
     ) {
         self.deliveryID = deliveryID
         self.eventID = eventID
@@ -77,5 +80,6 @@ public struct AttemptRecord: Sendable {
         self.replays = replays
         self.time = time
         self.isFailure = isFailure
+        self.latencyMillis = latencyMillis
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// Collects attempt outcomes and stores them in batches: an outcome arriving while a batch
 /// write is queued joins it, so the writer runs one write (one completion hop) for many
-/// outcomes instead of one each.
+/// outcomes instead of one each. The batch's outcomes are counted per (destination, minute) in
+/// memory and added to `attempt_minutes` once per such pair (`AttemptSeriesStatements`).
 ///
 /// `@unchecked Sendable`: `pending` and `flushQueued` are guarded by `lock`.
 final class OutcomeBatch: @unchecked Sendable {
@@ -12,9 +13,11 @@ final class OutcomeBatch: @unchecked Sendable {
     private var pending: [(AttemptRecord, Completion)] = []
     private var flushQueued = false
     private let statements: DeliveryStatements
+    private let series: AttemptSeriesStatements
 
-    init(statements: DeliveryStatements) {
+    init(statements: DeliveryStatements, series: AttemptSeriesStatements) {
         self.statements = statements
+        self.series = series
     }
 
     /// Adds an outcome; returns a write to submit when no batch write is queued yet.
@@ -35,6 +38,11 @@ final class OutcomeBatch: @unchecked Sendable {
         pending.removeAll(keepingCapacity: true)
         flushQueued = false
         return taken
+    }
+
+    /// Adds the batch's per-minute counts to the series.
+    fileprivate func storeSeries(_ counts: [AttemptSeriesKey: SeriesMinute]) throws {
+        try series.add(counts)
     }
 
     fileprivate func store(_ attempt: AttemptRecord) throws {
@@ -69,7 +77,14 @@ private final class FlushWrite: GroupedWrite, @unchecked Sendable {
         // A second run (after a rollback) stores the same outcomes again.
         let outcomes = taken ?? batch.take()
         taken = outcomes
-        for (record, _) in outcomes { try batch.store(record) }
+        var minutes: [AttemptSeriesKey: SeriesMinute] = [:]
+        for (record, _) in outcomes {
+            try batch.store(record)
+            let minute = SeriesMinute.start(of: record.time)
+            minutes[AttemptSeriesKey(destination: record.destination, minute: minute), default: SeriesMinute(minute: minute)]
+                .count(record.state, latencyMillis: record.latencyMillis)
+        }
+        try batch.storeSeries(minutes)
     }
 
     func finish(failure: StoreUnavailable?) {
