@@ -10,6 +10,11 @@
 /// the wire → ended (the slot is free at once) → outcome recorded (delivered, rejected, retry
 /// at T, dead) → committed. An outcome the store refuses leaves the delivery claimed; it is
 /// *stranded* and handed back due at the next tick, so none waits for a restart.
+///
+/// Steering (SPEC §12): a *paused* destination gets no reservation and no claim (its deliveries
+/// stay due in the store); a destination whose `CircuitBreaker` is open gets one claim of one
+/// delivery — a probe — every `probe_every`. Both are a check per claim or reservation, never a
+/// store read: the owner feeds the paused set in (`setPaused`, `pausedFromStore`).
 public struct DeliveryLanes: Sendable {
     /// One delivery as the lanes know it: enough to number its next attempt.
     public struct Ticket: Sendable, Equatable {
@@ -64,6 +69,11 @@ public struct DeliveryLanes: Sendable {
         var inFlight = 0
         /// Attempts ended whose outcome is not committed yet (`stop` waits for them).
         var recording = 0
+        /// Paused by an operator: no reservation, no claim, no probe.
+        var paused = false
+        var breaker: CircuitBreaker
+
+        var state: DestinationState { paused ? .paused : breaker.isOpen ? .probing : .active }
     }
 
     private var lanes: [String: Lane]
@@ -74,6 +84,9 @@ public struct DeliveryLanes: Sendable {
     public private(set) var stopping = false
     /// Deliveries left claimed because their outcome or hand-back did not commit.
     private var stranded: [Int64] = []
+    /// Bumped by every `setPaused`, so a read of the store's paused set that started before it
+    /// cannot undo it (`pausedFromStore`).
+    public private(set) var pauseRevision = 0
 
     /// `destinations`: name, `max_in_flight`, `rate` and retry policy of each, in config order.
     public init(destinations: [DestinationConfig], now: Int64, pollInterval: Duration = .seconds(1)) {
@@ -81,7 +94,8 @@ public struct DeliveryLanes: Sendable {
         for destination in destinations {
             lanes[destination.name] = Lane(
                 maxInFlight: destination.maxInFlight, policy: DeliveryPolicy(destination: destination),
-                limiter: RateLimiter(rate: destination.rate, now: now)
+                limiter: RateLimiter(rate: destination.rate, now: now),
+                breaker: CircuitBreaker(pauseAfter: destination.pauseAfter, probeEvery: destination.probeEvery)
             )
         }
         self.lanes = lanes
@@ -93,9 +107,10 @@ public struct DeliveryLanes: Sendable {
 
     /// Takes a slot of `destination` for an event about to be accepted, when one is free now
     /// (in-flight bound and rate): its delivery is then stored claimed and started by
-    /// `accepted(_:unused:)` right after the commit, without a claim round trip.
+    /// `accepted(_:unused:)` right after the commit, without a claim round trip. Never for a
+    /// paused or probing destination: its delivery is stored due, and claimed when it may go.
     public mutating func reserve(_ destination: String, now: Int64) -> Bool {
-        guard !stopping, var lane = lanes[destination], lane.inFlight < lane.maxInFlight,
+        guard !stopping, var lane = lanes[destination], !lane.paused, !lane.breaker.isOpen, lane.inFlight < lane.maxInFlight,
               lane.limiter.available(wanted: 1, now: now) == 1 else { return false }
         lane.inFlight += 1
         lane.limiter.take(1, now: now)
@@ -127,11 +142,17 @@ public struct DeliveryLanes: Sendable {
     }
 
     /// Takes `destination`'s free slots and rate tokens for a claim about to be made: how many
-    /// (0: none), and when a visit may find some if none now (a rate token back; never while every
-    /// slot is busy: an ended attempt wakes the owner).
+    /// (0: none), and when a visit may find some if none now (a rate token back, the next probe;
+    /// never while every slot is busy, or paused: an ended attempt, a resume, wakes the owner).
+    /// While probing, at most one, when a probe is due.
     public mutating func slotsForClaim(_ destination: String, now: Int64) -> (limit: Int, wakeAt: Int64) {
-        guard !stopping, var lane = lanes[destination] else { return (0, .max) }
-        let free = lane.maxInFlight - lane.inFlight
+        guard !stopping, var lane = lanes[destination], !lane.paused else { return (0, .max) }
+        var free = lane.maxInFlight - lane.inFlight
+        let probe = lane.breaker.allowance(now: now)
+        if let limit = probe.limit {
+            guard limit > 0 else { return (0, probe.wakeAt) }
+            free = min(free, limit)
+        }
         let allowed = lane.limiter.available(wanted: max(0, free), now: now)
         guard allowed > 0 else {
             return (0, free > 0 ? lane.limiter.nextAvailable(now: now) : .max)
@@ -148,6 +169,9 @@ public struct DeliveryLanes: Sendable {
         _ tickets: [Ticket], destination: String, limit: Int, nextDue: Int64?, now: Int64
     ) -> (actions: [Action], wakeAt: Int64) {
         giveBack(destination, slots: limit - tickets.count)
+        if let probe = tickets.first, lanes[destination]?.breaker.isOpen == true {
+            lanes[destination]?.breaker.probeStarted(probe.deliveryID, now: now)
+        }
         let wakeAt: Int64
         if tickets.isEmpty {
             wakeAt = nextDue.map { $0 > now ? $0 : now + pollInterval } ?? .max
@@ -169,12 +193,17 @@ public struct DeliveryLanes: Sendable {
         let attempt = ticket.nextAttempt
         switch end {
         case .cancelled:
+            lanes[ticket.destination]?.breaker.attemptEnded(ticket.deliveryID, .notSent, now: now)
             return .handBack([ticket.deliveryID], dueAt: now)
         case .unsendable:
+            lanes[ticket.destination]?.breaker.attemptEnded(ticket.deliveryID, .notSent, now: now)
             return .record(ticket, attempt: attempt, decision: .dead)
         case .finished(let result):
             let policy = lanes[ticket.destination]?.policy ?? DeliveryPolicy(retry: [])
-            return .record(ticket, attempt: attempt, decision: policy.decide(attempt: attempt, result: result, now: now))
+            let decision = policy.decide(attempt: attempt, result: result, now: now)
+            let outcome: CircuitBreaker.Outcome = decision == .delivered || decision == .rejected ? .answered : .failed
+            lanes[ticket.destination]?.breaker.attemptEnded(ticket.deliveryID, outcome, now: now)
+            return .record(ticket, attempt: attempt, decision: decision)
         }
     }
 
@@ -188,6 +217,36 @@ public struct DeliveryLanes: Sendable {
     /// A `handBack` of stranded deliveries the store refused: they wait for the next tick.
     public mutating func handBackFailed(_ deliveryIDs: [Int64]) {
         stranded.append(contentsOf: deliveryIDs)
+    }
+
+    // MARK: - Steering (SPEC §12)
+
+    /// An operator paused or resumed `destination` (the write committed): in force now. Paused,
+    /// it gets no new attempt (those on the wire end as they will); resumed, a probing
+    /// destination probes at once if its next probe is due. The owner wakes its loop after a resume.
+    public mutating func setPaused(_ destination: String, _ paused: Bool) {
+        lanes[destination]?.paused = paused
+        pauseRevision += 1
+    }
+
+    /// The paused set as read from the store (where `hookrelay pause` writes it), read after
+    /// `revision` was `pauseRevision`: ignored when a `setPaused` came since, which the read may
+    /// not include (the next read will). Returns true when it was applied.
+    @discardableResult
+    public mutating func pausedFromStore(_ paused: Set<String>, readSince revision: Int) -> Bool {
+        guard revision == pauseRevision else { return false }
+        for name in order { lanes[name]?.paused = paused.contains(name) }
+        return true
+    }
+
+    /// `destination`'s state; nil when it is not configured.
+    public func state(of destination: String) -> DestinationState? {
+        lanes[destination]?.state
+    }
+
+    /// Every destination's state, by name.
+    public var states: [String: DestinationState] {
+        lanes.mapValues(\.state)
     }
 
     // MARK: - Stop

@@ -6,7 +6,9 @@
 /// `sign` (`mailgun` | `standard-webhooks`), `sign_key` (string or [string]), `headers` (table of strings),
 /// `timeout` (duration, default 10s), `retry` ([duration], default Mailgun's schedule),
 /// `success` ([int], default any 2xx), `max_in_flight` (int, default 16), `rate` (`"N/s"`, `"N/m"`),
-/// `ca_file` (path of a PEM file of CA certificates; default the system's CAs).
+/// `ca_file` (path of a PEM file of CA certificates; default the system's CAs), `pause_after`
+/// (int ≥ 0, default 20; 0 = never) and `probe_every` (duration, default 30s): the circuit
+/// breaker (SPEC §12, `CircuitBreaker`).
 public struct DestinationConfig: Sendable, Equatable {
     public var name: String
     public var url: String
@@ -29,6 +31,10 @@ public struct DestinationConfig: Sendable, Equatable {
     /// The CA certificates (PEM file, absolute path) an https destination's certificate is
     /// checked against instead of the system's: a partner on a private CA. Nil: the system's.
     public var caFile: String?
+    /// Failed attempts in a row after which the destination is `probing`; 0 = never.
+    public var pauseAfter: Int
+    /// How often a `probing` destination gets one attempt.
+    public var probeEvery: Duration
 
     public init(
         name: String,
@@ -45,7 +51,9 @@ public struct DestinationConfig: Sendable, Equatable {
         success: [Int]? = nil,
         maxInFlight: Int = 16,
         rate: Rate? = nil,
-        caFile: String? = nil
+        caFile: String? = nil,
+        pauseAfter: Int = 20,
+        probeEvery: Duration = .seconds(30)
     ) {
         self.name = name
         self.url = url
@@ -61,6 +69,8 @@ public struct DestinationConfig: Sendable, Equatable {
         self.maxInFlight = maxInFlight
         self.rate = rate
         self.caFile = caFile
+        self.pauseAfter = pauseAfter
+        self.probeEvery = probeEvery
     }
 }
 
