@@ -16,4 +16,8 @@ struct DestinationSettings {
     var rate: Rate?
     /// `ca_file`, resolved against the config file's directory and checked readable.
     var caFile: String?
+    /// `pause_after`: failed attempts in a row before probing; 0 = never.
+    var pauseAfter: Int?
+    /// `probe_every`: one attempt this often while probing.
+    var probeEvery: Duration?
 }

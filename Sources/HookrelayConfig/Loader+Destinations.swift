@@ -83,6 +83,8 @@ extension Loader {
             let isIndirect = r.table[Key.caFile.rawValue]?.string.map { $0.hasPrefix("env:") || $0.hasPrefix("file:") } ?? false
             s.caFile = try caFile(path, shown: !isIndirect, at: r.location.key(Key.caFile))
         }
+        s.pauseAfter = try r.int(Key.pauseAfter, atLeast: 0)
+        s.probeEvery = try r.duration(Key.probeEvery)
         return s
     }
 
@@ -120,7 +122,9 @@ extension Loader {
                 success: own.success ?? defaults.success,
                 maxInFlight: own.maxInFlight ?? defaults.maxInFlight ?? 16,
                 rate: own.rate ?? defaults.rate,
-                caFile: own.caFile ?? defaults.caFile
+                caFile: own.caFile ?? defaults.caFile,
+                pauseAfter: own.pauseAfter ?? defaults.pauseAfter ?? 20,
+                probeEvery: own.probeEvery ?? defaults.probeEvery ?? .seconds(30)
             )
             try checkDestination(destination, own: own, location: location)
             destinations.append(destination)
