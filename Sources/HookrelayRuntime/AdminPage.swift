@@ -18,6 +18,10 @@ import HookrelayStore
 /// equivalent `hookrelay replay …` command instead of a button. Without a token (the loopback
 /// default) the button's plain same-origin `fetch` works; should it get a 401 anyway, it shows
 /// the command.
+///
+/// Pause and resume (SPEC §12) are plain HTML forms (no script): a urlencoded `POST` to
+/// `/admin/api/destinations/{name}/pause` (or `…/resume`) that answers 303 back to the page. With
+/// `admin_token` set, each form has a password field for the token, which the page never holds.
 enum AdminPage {
     /// Failed attempts shown on the page.
     static let failureRows = 50
@@ -50,7 +54,7 @@ enum AdminPage {
             "cards": cards,
             "states": RelayMetrics.deliveryStates,
             "hasDestinations": !stats.destinations.isEmpty,
-            "destinations": stats.destinations.map(destinationRow),
+            "destinations": stats.destinations.map { destinationRow($0, tokenRequired: tokenRequired) },
             "hasFailures": !failures.isEmpty,
             "failureCount": failures.count,
             "failures": failures.map { failureRow($0, now: stats.now) },
@@ -59,10 +63,19 @@ enum AdminPage {
 
     // MARK: - Rows
 
-    private static func destinationRow(_ row: AdminStats.Destination) -> [String: Any] {
+    private static func destinationRow(_ row: AdminStats.Destination, tokenRequired: Bool) -> [String: Any] {
         let dead = row.count("dead")
+        let pause = row.state != .paused
         return [
             "name": row.name,
+            "state": row.state.rawValue,
+            "stateBad": row.state != .active,
+            // Only a configured destination can be paused (the API refuses others).
+            "steer": row.url != nil ? [
+                "action": AdminPauseRequest.path(percentEncoded(row.name), pause: pause),
+                "label": pause ? "Pause" : "Resume",
+                "tokenRequired": tokenRequired,
+            ] : false,
             "url": row.url ?? false,
             "counts": RelayMetrics.deliveryStates.map { state -> [String: Any] in
                 let count = row.count(state)

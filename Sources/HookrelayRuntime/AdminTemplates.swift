@@ -34,7 +34,7 @@ enum AdminTemplates {
         {{% CONTENT_TYPE: HOOKRELAY_ADMIN_HTML }}
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {{#nonce}}'nonce-{{nonce}}'{{/nonce}}{{^nonce}}'none'{{/nonce}}; connect-src 'self'; base-uri 'none'; form-action 'none'">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {{#nonce}}'nonce-{{nonce}}'{{/nonce}}{{^nonce}}'none'{{/nonce}}; connect-src 'self'; base-uri 'none'; form-action 'self'">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}}</title>
         <style>
@@ -64,6 +64,8 @@ enum AdminTemplates {
         pre{background:#f6f8fa;padding:.5em;overflow:auto;max-width:40em;white-space:pre-wrap;overflow-wrap:anywhere}
         button{font:inherit;padding:.15em .7em;cursor:pointer}
         .result{font-size:.85em;color:#1a7f37}
+        form.steer{display:flex;gap:.3em;margin:0}
+        form.steer input{font:inherit;width:9em}
         footer{margin-top:2em}
         </style></head><body>
 
@@ -91,9 +93,9 @@ enum AdminTemplates {
         <p>No destinations configured.</p>
         {{/destinations}}
         {{#hasDestinations}}
-        <table id="destinations"><thead><tr><th>destination</th><th>url</th>{{#states}}<th class="num">{{.}}</th>{{/states}}<th class="num">failures (1h)</th><th>replay dead</th></tr></thead><tbody>
+        <table id="destinations"><thead><tr><th>destination</th><th>state</th><th>url</th>{{#states}}<th class="num">{{.}}</th>{{/states}}<th class="num">failures (1h)</th><th>replay dead</th><th>pause / resume</th></tr></thead><tbody>
         {{#destinations}}
-        <tr data-destination="{{name}}"><td>{{name}}</td><td class="url">{{#url}}{{url}}{{/url}}{{^url}}<span class="muted">(not in config)</span>{{/url}}</td>{{#counts}}<td class="num{{#bad}} bad{{/bad}}" data-state="{{state}}">{{count}}</td>{{/counts}}<td class="num">{{recentFailures}}</td><td>{{#replay}}{{> replay}}{{/replay}}{{^replay}}<span class="muted">-</span>{{/replay}}</td></tr>
+        <tr data-destination="{{name}}"><td>{{name}}</td><td class="state{{#stateBad}} bad{{/stateBad}}" data-destination-state="{{state}}">{{state}}</td><td class="url">{{#url}}{{url}}{{/url}}{{^url}}<span class="muted">(not in config)</span>{{/url}}</td>{{#counts}}<td class="num{{#bad}} bad{{/bad}}" data-state="{{state}}">{{count}}</td>{{/counts}}<td class="num">{{recentFailures}}</td><td>{{#replay}}{{> replay}}{{/replay}}{{^replay}}<span class="muted">-</span>{{/replay}}</td><td>{{#steer}}<form class="steer" method="post" action="{{action}}">{{#tokenRequired}}<input type="password" name="token" placeholder="admin token" autocomplete="off" required aria-label="admin token">{{/tokenRequired}}<button type="submit">{{label}}</button></form>{{/steer}}{{^steer}}<span class="muted">-</span>{{/steer}}</td></tr>
         {{/destinations}}
         </tbody></table>
         {{/hasDestinations}}
@@ -110,6 +112,7 @@ enum AdminTemplates {
         </tbody></table>
         {{/hasFailures}}
         <footer class="muted"><p>Replay re-queues deliveries (due now, whole retry schedule again): by event, each delivery of that event not already waiting to go; by destination, its dead deliveries. API: <code>POST /admin/api/replay</code> with <code>{"event_id":…}</code> or <code>{"destination":…,"state":"dead","since":"24h"}</code>.</p>
+        <p>Pause stops every attempt to a destination (its deliveries wait, none turns dead) until resumed, across restarts; <code>POST /admin/api/destinations/{name}/pause</code> or <code>…/resume</code>, or <code>hookrelay pause|resume --destination NAME</code>. <i>probing</i>: the circuit breaker saw <code>pause_after</code> failed attempts in a row and sends one attempt every <code>probe_every</code> until one succeeds.</p>
         {{#tokenRequired}}
         <p>This listener requires <code>admin_token</code>, which a browser does not send by itself, so replays are shown as commands to run next to the relay's config (add <code>--config PATH</code> if it is not ./relay.conf).</p>
         {{/tokenRequired}}

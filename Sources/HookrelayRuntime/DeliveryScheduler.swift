@@ -13,6 +13,10 @@ import Logging
 /// never more than the destination's free `max_in_flight` slots and what its `rate` allows —
 /// so a backlog of millions stays on disk.
 ///
+/// Pause and resume (SPEC §12) reach it two ways: the admin API calls `setPaused` after its
+/// write committed (in force at once), and the loop re-reads the store's paused set at most
+/// once a second (`pauseReadInterval`), which is how `hookrelay pause` reaches a running relay.
+///
 /// `@unchecked Sendable`: `lanes`, `woken` and `loopEnded` are only touched under `condition`.
 final class DeliveryScheduler: @unchecked Sendable {
     /// How a destination's requests are shaped; fixed at start, read without the lock.
@@ -28,6 +32,10 @@ final class DeliveryScheduler: @unchecked Sendable {
     private var woken = false
     private var loopEnded = false
     private var lastPurge: Int64 = 0
+    /// When the loop reads the store's paused set next (only the loop's thread touches it).
+    private var nextPauseRead: Int64 = 0
+    /// How often the loop re-reads the paused set: `hookrelay pause` is in force within this.
+    static let pauseReadInterval: Int64 = 1000
     /// Claims the store refused (a full disk): the loop waits before claiming again and logs
     /// the first and then about one line per 5 s, instead of retrying (and logging) at every
     /// wake-up. Only the loop's thread touches it.
@@ -46,6 +54,8 @@ final class DeliveryScheduler: @unchecked Sendable {
         self.clock = clock
         lanes = DeliveryLanes(destinations: config.destinations, now: clock.now(), pollInterval: pollInterval)
         builders = Dictionary(uniqueKeysWithValues: config.destinations.map { ($0.name, DeliveryRequestBuilder(destination: $0)) })
+        // Before the first event is accepted: a paused destination gets no first attempt either.
+        readPaused(now: clock.now())
     }
 
     func start() {
@@ -61,6 +71,38 @@ final class DeliveryScheduler: @unchecked Sendable {
         woken = true
         condition.signal()
         condition.unlock()
+    }
+
+    // MARK: - Steering (SPEC §12)
+
+    /// An operator paused or resumed `destination` through the admin API (the store's write
+    /// committed): in force now, and a resume wakes the loop to claim its due deliveries.
+    func setPaused(_ destination: String, _ paused: Bool) {
+        condition.lock()
+        lanes.setPaused(destination, paused)
+        woken = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Every configured destination's state (`active`, `paused`, `probing`), by name.
+    var destinationStates: [String: DestinationState] {
+        locked { lanes.states }
+    }
+
+    /// Reads the store's paused set (what `hookrelay pause` wrote) into the lanes, unless the admin
+    /// API changed one meanwhile; a failed read keeps the last known set and is tried again.
+    private func readPaused(now: Int64) {
+        nextPauseRead = now + Self.pauseReadInterval
+        let revision = locked { lanes.pauseRevision }
+        let paused: Set<String>
+        do {
+            paused = try store.pausedDestinations()
+        } catch {
+            logger.error("cannot read the paused destinations", metadata: ["error": "\(error)"])
+            return
+        }
+        _ = locked { lanes.pausedFromStore(paused, readSince: revision) }
     }
 
     // MARK: - Ingest
@@ -156,8 +198,12 @@ final class DeliveryScheduler: @unchecked Sendable {
                 return
             }
             woken = false
+            condition.unlock()
+            if now >= nextPauseRead { readPaused(now: now) }
+            condition.lock()
             var (actions, wakeAt) = lanes.tick(now: now)
             condition.unlock()
+            wakeAt = min(wakeAt, nextPauseRead)
 
             for action in actions {
                 switch action {
@@ -271,11 +317,16 @@ final class DeliveryScheduler: @unchecked Sendable {
     ) {
         let now = clock.now()
         condition.lock()
+        let before = lanes.state(of: ticket.destination)
         let action = lanes.attemptEnded(ticket, end, now: now)
+        let after = lanes.state(of: ticket.destination)
         // A slot is free: the loop looks for due work.
         woken = true
         condition.broadcast()
         condition.unlock()
+        if before != after, let after {
+            logBreaker(delivery.destination, after)
+        }
 
         switch action {
         case .handBack(let ids, let dueAt):
@@ -290,6 +341,21 @@ final class DeliveryScheduler: @unchecked Sendable {
         case .record(_, let attempt, let decision):
             record(delivery, ticket: ticket, attempt: attempt, decision: decision, result: result, message: message, error: error, now: now)
         case .visit, .start:
+            break
+        }
+    }
+
+    /// The circuit breaker of `destination` opened or closed.
+    private func logBreaker(_ destination: String, _ state: DestinationState) {
+        guard let lane = config.destination(named: destination) else { return }
+        switch state {
+        case .probing:
+            logger.warning("destination probing: failed attempts in a row, one attempt per probe_every until one succeeds", metadata: [
+                "destination": "\(destination)", "pause_after": "\(lane.pauseAfter)", "probe_every": "\(lane.probeEvery)",
+            ])
+        case .active:
+            logger.notice("destination active again: a probe succeeded", metadata: ["destination": "\(destination)"])
+        case .paused:
             break
         }
     }

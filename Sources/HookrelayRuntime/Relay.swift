@@ -68,7 +68,10 @@ public final class Relay: Sendable {
         adminLimits.maxBody = max(1 << 20, server.maxBody)
         admin = HTTPServer(
             name: "admin", group: group,
-            responder: AdminResponder(config: config, store: store, metrics: metrics, logger: logger, onReplay: { scheduler.wake() }),
+            responder: AdminResponder(
+                config: config, store: store, metrics: metrics, logger: logger, onReplay: { scheduler.wake() },
+                delivery: AdminDeliveryControl(states: { scheduler.destinationStates }, setPaused: { scheduler.setPaused($0, $1) })
+            ),
             limits: adminLimits
         )
         metrics.watch(listeners: [ingest, admin], bodies: bodies)
