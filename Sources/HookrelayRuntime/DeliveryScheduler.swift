@@ -259,8 +259,11 @@ final class DeliveryScheduler: @unchecked Sendable {
                 }
             }
         }
+        let startedAt = deliveries.isEmpty ? now : clock.now()
         condition.lock()
-        let (actions, wakeAt) = lanes.claimed(deliveries.map(Self.ticket), destination: destination, limit: limit, nextDue: nextDue, now: now)
+        let (actions, wakeAt) = lanes.claimed(
+            deliveries.map(Self.ticket), destination: destination, limit: limit, nextDue: nextDue, now: now, startedAt: startedAt
+        )
         condition.unlock()
         perform(actions, deliveries: deliveries, now: now)
         return wakeAt

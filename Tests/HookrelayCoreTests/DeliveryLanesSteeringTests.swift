@@ -92,6 +92,22 @@ struct DeliveryLanesSteeringTests {
         #expect(reservedAgain)
     }
 
+    @Test("probe_every counts from when the probe's claim committed, not from the tick that began it")
+    func probeIntervalFromItsStart() {
+        var lanes = DeliveryLanes(destinations: [Self.destination(pauseAfter: 1, probeEvery: .milliseconds(400))], now: Self.start)
+        let first = Self.claim(&lanes, [1], now: Self.start)
+        Self.end(&lanes, first[0], Self.failure, now: Self.start)
+        let tick = Self.start + 400
+        let slots = lanes.slotsForClaim("crm", now: tick)
+        #expect(slots.limit == 1)
+        // The claim took 150 ms to commit (a busy store): the probe goes out then.
+        _ = lanes.claimed([Self.ticket(2)], destination: "crm", limit: 1, nextDue: tick, now: tick, startedAt: tick + 150)
+        Self.end(&lanes, Self.ticket(2), Self.failure, now: tick + 160)
+        let next = lanes.slotsForClaim("crm", now: tick + 400)
+        #expect(next.limit == 0)
+        #expect(next.wakeAt == tick + 150 + 400)
+    }
+
     @Test("406 is not a failure: it breaks the run, and a probe answered 406 closes the breaker")
     func rejectedIsNotAFailure() {
         var lanes = DeliveryLanes(destinations: [Self.destination(pauseAfter: 2)], now: Self.start)

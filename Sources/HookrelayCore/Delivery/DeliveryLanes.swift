@@ -165,12 +165,14 @@ public struct DeliveryLanes: Sendable {
 
     /// A claim's answer: the deliveries claimed (started now; the slots not used go back) and,
     /// when none was due, when the next one is. Returns the starts and when to tick again.
+    /// `startedAt`: when the claim committed (its attempts start then; `now` if not given), from
+    /// which a probe's `probe_every` is counted.
     public mutating func claimed(
-        _ tickets: [Ticket], destination: String, limit: Int, nextDue: Int64?, now: Int64
+        _ tickets: [Ticket], destination: String, limit: Int, nextDue: Int64?, now: Int64, startedAt: Int64? = nil
     ) -> (actions: [Action], wakeAt: Int64) {
         giveBack(destination, slots: limit - tickets.count)
         if let probe = tickets.first, lanes[destination]?.breaker.isOpen == true {
-            lanes[destination]?.breaker.probeStarted(probe.deliveryID, now: now)
+            lanes[destination]?.breaker.probeStarted(probe.deliveryID, now: max(now, startedAt ?? now))
         }
         let wakeAt: Int64
         if tickets.isEmpty {
