@@ -65,7 +65,8 @@ enum AdminTemplates {
         button{font:inherit;padding:.15em .7em;cursor:pointer}
         .result{font-size:.85em;color:#1a7f37}
         form.steer{display:flex;gap:.3em;margin:0}
-        form.steer input{font:inherit;width:9em}
+        form.steer input[type=password]{font:inherit;width:9em}
+        form.steer input[type=submit]{font:inherit;padding:.15em .7em;cursor:pointer}
         footer{margin-top:2em}
         </style></head><body>
 
@@ -93,9 +94,9 @@ enum AdminTemplates {
         <p>No destinations configured.</p>
         {{/destinations}}
         {{#hasDestinations}}
-        <table id="destinations"><thead><tr><th>destination</th><th>state</th><th>url</th>{{#states}}<th class="num">{{.}}</th>{{/states}}<th class="num">failures (1h)</th><th>replay dead</th><th>pause / resume</th></tr></thead><tbody>
+        <table id="destinations"><thead><tr><th>destination</th><th>url</th><th>state</th>{{#states}}<th class="num">{{.}}</th>{{/states}}<th class="num">failures (1h)</th><th>replay dead</th><th>pause / resume</th></tr></thead><tbody>
         {{#destinations}}
-        <tr data-destination="{{name}}"><td>{{name}}</td><td class="state{{#stateBad}} bad{{/stateBad}}" data-destination-state="{{state}}">{{state}}</td><td class="url">{{#url}}{{url}}{{/url}}{{^url}}<span class="muted">(not in config)</span>{{/url}}</td>{{#counts}}<td class="num{{#bad}} bad{{/bad}}" data-state="{{state}}">{{count}}</td>{{/counts}}<td class="num">{{recentFailures}}</td><td>{{#replay}}{{> replay}}{{/replay}}{{^replay}}<span class="muted">-</span>{{/replay}}</td><td>{{#steer}}<form class="steer" method="post" action="{{action}}">{{#tokenRequired}}<input type="password" name="token" placeholder="admin token" autocomplete="off" required aria-label="admin token">{{/tokenRequired}}<button type="submit">{{label}}</button></form>{{/steer}}{{^steer}}<span class="muted">-</span>{{/steer}}</td></tr>
+        <tr data-destination="{{name}}"><td>{{name}}</td><td class="url">{{#url}}{{url}}{{/url}}{{^url}}<span class="muted">(not in config)</span>{{/url}}</td><td class="state{{#stateBad}} bad{{/stateBad}}" data-destination-state="{{state}}">{{state}}</td>{{#counts}}<td class="num{{#bad}} bad{{/bad}}" data-state="{{state}}">{{count}}</td>{{/counts}}<td class="num">{{recentFailures}}</td><td>{{#replay}}{{> replay}}{{/replay}}{{^replay}}<span class="muted">-</span>{{/replay}}</td><td>{{#steer}}<form class="steer" method="post" action="{{action}}">{{#tokenRequired}}<input type="password" name="token" placeholder="admin token" autocomplete="off" required aria-label="admin token">{{/tokenRequired}}<input type="submit" value="{{label}}"></form>{{/steer}}{{^steer}}<span class="muted">-</span>{{/steer}}</td></tr>
         {{/destinations}}
         </tbody></table>
         {{/hasDestinations}}
