@@ -320,16 +320,13 @@ final class DeliveryScheduler: @unchecked Sendable {
     ) {
         let now = clock.now()
         condition.lock()
-        let before = lanes.state(of: ticket.destination)
         let action = lanes.attemptEnded(ticket, end, now: now)
-        let after = lanes.state(of: ticket.destination)
+        let breakerChanges = lanes.breakerChanges.isEmpty ? [] : lanes.takeBreakerChanges()
         // A slot is free: the loop looks for due work.
         woken = true
         condition.broadcast()
         condition.unlock()
-        if before != after, let after {
-            logBreaker(delivery.destination, after)
-        }
+        for change in breakerChanges { logBreaker(change.destination, change.state) }
 
         switch action {
         case .handBack(let ids, let dueAt):
@@ -353,11 +350,12 @@ final class DeliveryScheduler: @unchecked Sendable {
         guard let lane = config.destination(named: destination) else { return }
         switch state {
         case .probing:
-            logger.warning("destination probing: failed attempts in a row, one attempt per probe_every until one succeeds", metadata: [
-                "destination": "\(destination)", "pause_after": "\(lane.pauseAfter)", "probe_every": "\(lane.probeEvery)",
+            logger.warning("destination probing", metadata: [
+                "destination": "\(destination)", "pause_after": "\(lane.pauseAfter)", "probe_every_ms": "\(lane.probeEvery.milliseconds)",
+                "reason": "pause_after failed attempts in a row; one attempt per probe_every until one succeeds",
             ])
         case .active:
-            logger.notice("destination active again: a probe succeeded", metadata: ["destination": "\(destination)"])
+            logger.notice("destination active again", metadata: ["destination": "\(destination)", "reason": "an attempt succeeded"])
         case .paused:
             break
         }

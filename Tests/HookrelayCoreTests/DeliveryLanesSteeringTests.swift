@@ -46,6 +46,8 @@ struct DeliveryLanesSteeringTests {
         #expect(decision == .retry(at: now + 600_000), "the failure itself is retried on its schedule, as ever")
         #expect(lanes.state(of: "crm") == .probing)
         #expect(lanes.states == ["crm": .probing])
+        let changes = lanes.takeBreakerChanges()
+        #expect(changes.map(\.destination) == ["crm"] && changes.map(\.state) == [.probing], "one change to log")
         // Attempts already on the wire end as they will; a failure among them changes nothing.
         Self.end(&lanes, first[3], Self.failure, now: now)
         #expect(lanes.state(of: "crm") == .probing)
@@ -85,6 +87,7 @@ struct DeliveryLanesSteeringTests {
         let decision = Self.end(&lanes, probe[0], Self.success, now: Self.start + 250)
         #expect(decision == .delivered)
         #expect(lanes.state(of: "crm") == .active)
+        #expect(lanes.takeBreakerChanges().map(\.state) == [.probing, .active])
         let drain = lanes.slotsForClaim("crm", now: Self.start + 250)
         #expect(drain.limit == 4, "the backlog drains within max_in_flight and rate again")
         _ = lanes.claimed([], destination: "crm", limit: drain.limit, nextDue: nil, now: Self.start + 250)

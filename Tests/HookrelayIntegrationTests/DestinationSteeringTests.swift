@@ -47,7 +47,8 @@ struct DestinationSteeringTests {
         let retry = #"["1s""# + String(repeating: #", "100ms""#, count: 30) + "]"
         let config = DeliveryTests.destination("flaky", sink.url(), retry: retry, extra: "pause_after = 3\nprobe_every = \"400ms\"")
             + DeliveryTests.route(["flaky"])
-        try await withRelay(config: config) { relay in
+        try await withRelay(config: config, logLevel: .notice) { relay in
+            let log = try #require(relay.log)
             let ids = (1...3).map { "evt-breaker-\($0)" }
             for id in ids { #expect(try await relay.send(relay.mailgun.json(id: id)).status == 200) }
             let opened = await Polling.until(timeout: .seconds(10)) { (try? await Self.state(relay.adminPort, "flaky")) == "probing" }
@@ -79,6 +80,8 @@ struct DestinationSteeringTests {
             }
             #expect(drained, "every delivery delivered after the recovery")
             #expect(try await Self.state(relay.adminPort, "flaky") == "active")
+            #expect(log.lines(message: "destination probing").count == 1, "\(log.lines)")
+            #expect(log.lines(message: "destination active again").count == 1)
             // Attempts not made while probing were not counted: each delivery's count is its sink hits.
             let requests = sink.requests
             for id in ids {

@@ -74,6 +74,14 @@ public struct DeliveryLanes: Sendable {
         var breaker: CircuitBreaker
 
         var state: DestinationState { paused ? .paused : breaker.isOpen ? .probing : .active }
+
+        /// An attempt left the wire: its slot is free, its outcome awaits its commit, and the
+        /// breaker counts it. True when the breaker opened or closed.
+        mutating func attemptEnded(_ deliveryID: Int64, _ outcome: CircuitBreaker.Outcome, now: Int64) -> Bool {
+            inFlight -= 1
+            recording += 1
+            return breaker.attemptEnded(deliveryID, outcome, now: now)
+        }
     }
 
     private var lanes: [String: Lane]
@@ -87,6 +95,8 @@ public struct DeliveryLanes: Sendable {
     /// Bumped by every `setPaused`, so a read of the store's paused set that started before it
     /// cannot undo it (`pausedFromStore`).
     public private(set) var pauseRevision = 0
+    /// Destinations whose breaker opened or closed, for the owner to log (`takeBreakerChanges`).
+    public private(set) var breakerChanges: [(destination: String, state: DestinationState)] = []
 
     /// `destinations`: name, `max_in_flight`, `rate` and retry policy of each, in config order.
     public init(destinations: [DestinationConfig], now: Int64, pollInterval: Duration = .seconds(1)) {
@@ -189,24 +199,37 @@ public struct DeliveryLanes: Sendable {
     /// An attempt left the wire (or never went out): its slot is free now, not after the
     /// outcome's commit — the delivery stays claimed in the store until then, so nothing claims
     /// it twice. Returns the outcome to store, or the hand-back of a cancelled attempt.
+    ///
+    /// The destination's circuit breaker counts it: a delivered or rejected answer resets it, any
+    /// other failure counts toward `pause_after`; a cancelled or unsendable attempt counts for
+    /// nothing. When that opens or closes the breaker, `breakerChanges` says so.
     public mutating func attemptEnded(_ ticket: Ticket, _ end: AttemptEnd, now: Int64) -> Action {
-        lanes[ticket.destination]?.inFlight -= 1
-        lanes[ticket.destination]?.recording += 1
         let attempt = ticket.nextAttempt
+        let action: Action
+        let outcome: CircuitBreaker.Outcome
         switch end {
         case .cancelled:
-            lanes[ticket.destination]?.breaker.attemptEnded(ticket.deliveryID, .notSent, now: now)
-            return .handBack([ticket.deliveryID], dueAt: now)
+            action = .handBack([ticket.deliveryID], dueAt: now)
+            outcome = .notSent
         case .unsendable:
-            lanes[ticket.destination]?.breaker.attemptEnded(ticket.deliveryID, .notSent, now: now)
-            return .record(ticket, attempt: attempt, decision: .dead)
+            action = .record(ticket, attempt: attempt, decision: .dead)
+            outcome = .notSent
         case .finished(let result):
             let policy = lanes[ticket.destination]?.policy ?? DeliveryPolicy(retry: [])
             let decision = policy.decide(attempt: attempt, result: result, now: now)
-            let outcome: CircuitBreaker.Outcome = decision == .delivered || decision == .rejected ? .answered : .failed
-            lanes[ticket.destination]?.breaker.attemptEnded(ticket.deliveryID, outcome, now: now)
-            return .record(ticket, attempt: attempt, decision: decision)
+            action = .record(ticket, attempt: attempt, decision: decision)
+            outcome = decision == .delivered || decision == .rejected ? .answered : .failed
         }
+        if lanes[ticket.destination]?.attemptEnded(ticket.deliveryID, outcome, now: now) == true, let state = lanes[ticket.destination]?.state {
+            breakerChanges.append((ticket.destination, state))
+        }
+        return action
+    }
+
+    /// The breaker changes since the last call, oldest first (and forgets them).
+    public mutating func takeBreakerChanges() -> [(destination: String, state: DestinationState)] {
+        defer { breakerChanges.removeAll() }
+        return breakerChanges
     }
 
     /// The outcome (or hand-back) of an ended attempt committed, or the store refused it: then
