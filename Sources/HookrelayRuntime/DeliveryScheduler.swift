@@ -198,9 +198,12 @@ final class DeliveryScheduler: @unchecked Sendable {
                 return
             }
             woken = false
-            condition.unlock()
-            if now >= nextPauseRead { readPaused(now: now) }
-            condition.lock()
+            // Due, or the wall clock stepped back past the last read's interval.
+            if now >= nextPauseRead || nextPauseRead - now > Self.pauseReadInterval {
+                condition.unlock()
+                readPaused(now: now)
+                condition.lock()
+            }
             var (actions, wakeAt) = lanes.tick(now: now)
             condition.unlock()
             wakeAt = min(wakeAt, nextPauseRead)
