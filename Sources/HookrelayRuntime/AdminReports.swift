@@ -102,6 +102,10 @@ public struct AdminStats: Sendable {
         out += "\nqueue depth (pending + retrying): \(queueDepth)\n"
         out += "oldest pending: \(oldestPendingText)\n"
         out += "events stored: \(events)\n"
+        let paused = destinations.filter { $0.state == .paused }.map(\.name)
+        if !paused.isEmpty {
+            out += "paused: \(paused.joined(separator: ", ")) (no attempts until `hookrelay resume --destination NAME`)\n"
+        }
         return out
     }
 }

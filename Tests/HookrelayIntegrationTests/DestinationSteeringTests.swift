@@ -210,6 +210,28 @@ struct DestinationSteeringTests {
         #expect(replay.status == 401)
     }
 
+    // MARK: - The command line
+
+    @Test("hookrelay pause before the relay's first start creates the store; stats lists it; each command says what changed")
+    func commandLineWithoutARelay() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let body = DeliveryTests.destination("crm", "http://127.0.0.1:9/crm") + DeliveryTests.route(["crm"])
+        let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
+        let first = try await RelayProcess.run(["pause", "--config", path, "--destination", "crm"])
+        #expect(first.status == 0 && first.output.contains("paused crm"), "\(first.output)")
+        let again = try await RelayProcess.run(["pause", "--config", path, "--destination", "crm"])
+        #expect(again.status == 0 && again.output.contains("crm was already paused"), "\(again.output)")
+        let stats = try await RelayProcess.run(["stats", "--config", path])
+        #expect(stats.status == 0 && stats.output.contains("paused: crm"), "\(stats.output)")
+        let resumed = try await RelayProcess.run(["resume", "--config", path, "--destination", "crm"])
+        #expect(resumed.status == 0 && resumed.output.contains("resumed crm"), "\(resumed.output)")
+        let notPaused = try await RelayProcess.run(["resume", "--config", path, "--destination", "crm"])
+        #expect(notPaused.status == 0 && notPaused.output.contains("crm is not paused"), "\(notPaused.output)")
+        let after = try await RelayProcess.run(["stats", "--config", path])
+        #expect(!after.output.contains("paused:"), "\(after.output)")
+    }
+
     // MARK: - The command line against a running relay
 
     // Guards SPEC §12: hookrelay pause|resume reach a running relay through the store within a second.
