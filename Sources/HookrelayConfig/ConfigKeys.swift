@@ -54,6 +54,8 @@ enum DestinationKey: String, ConfigKey {
     case rate
     case caFile = "ca_file"
     case httpVersion = "http_version"
+    case pauseAfter = "pause_after"
+    case probeEvery = "probe_every"
 
     /// The keys `[defaults]` takes.
     static var settings: [String] { names.filter { $0 != DestinationKey.name.rawValue && $0 != DestinationKey.url.rawValue } }

@@ -17,4 +17,8 @@ struct DestinationSettings {
     /// `ca_file`, resolved against the config file's directory and checked readable.
     var caFile: String?
     var httpVersion: HTTPVersionPreference?
+    /// `pause_after`: failed attempts in a row before probing; 0 = never.
+    var pauseAfter: Int?
+    /// `probe_every`: one attempt this often while probing.
+    var probeEvery: Duration?
 }

@@ -92,6 +92,8 @@ extension Loader {
             }
             s.httpVersion = version
         }
+        s.pauseAfter = try r.int(Key.pauseAfter, atLeast: 0)
+        s.probeEvery = try r.duration(Key.probeEvery)
         return s
     }
 
@@ -130,7 +132,9 @@ extension Loader {
                 maxInFlight: own.maxInFlight ?? defaults.maxInFlight ?? 16,
                 rate: own.rate ?? defaults.rate,
                 caFile: own.caFile ?? defaults.caFile,
-                httpVersion: own.httpVersion ?? defaults.httpVersion ?? .auto
+                httpVersion: own.httpVersion ?? defaults.httpVersion ?? .auto,
+                pauseAfter: own.pauseAfter ?? defaults.pauseAfter ?? 20,
+                probeEvery: own.probeEvery ?? defaults.probeEvery ?? .seconds(30)
             )
             try checkDestination(destination, own: own, location: location)
             destinations.append(destination)

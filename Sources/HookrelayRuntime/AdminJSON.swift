@@ -52,14 +52,14 @@ public enum AdminJSON {
 
     /// `GET /admin/api/destinations` (SPEC §12): the configured destinations in config order,
     /// one per line, `[{"name","url","state","pending","retrying","dead","delivered_1h","failed_1h"}]`.
-    /// Here `url` is masked as `check` masks it (`URLMasking`). `state` is always `active`: pause
-    /// and the circuit breaker are not built yet. The `_1h` counts are attempts of the last hour
+    /// Here `url` is masked as `check` masks it (`URLMasking`). `state` is `active`, `paused` or
+    /// `probing` (`DestinationState`). The `_1h` counts are attempts of the last hour
     /// (`AdminStats`), each at most `AdminStats.failureCountCap`.
     public static func destinations(_ stats: AdminStats) -> String {
         let rows = stats.destinations.compactMap { row -> JSONValue? in
             guard let url = row.maskedURL else { return nil }  // only in the store: not a destination any more
             return object([
-                "name": .string(row.name), "url": .string(url), "state": .string("active"),
+                "name": .string(row.name), "url": .string(url), "state": .string(row.state.rawValue),
                 "pending": number(row.count("pending")), "retrying": number(row.count("retrying")), "dead": number(row.count("dead")),
                 "delivered_1h": number(row.recentDelivered), "failed_1h": number(row.recentFailures),
             ])
@@ -85,6 +85,12 @@ public enum AdminJSON {
     /// `[{"minute","depth"}]`.
     static func queueDepth(_ samples: [QueueDepthSample]) -> String {
         lines(samples.map { object(["minute": .string(AdminTime.rfc3339Seconds($0.minute)), "depth": number($0.depth)]) }, open: "[\n", close: "\n]")
+    }
+
+    /// `{"name","state","changed"}`: the answer to a pause or resume; `changed` is false when the
+    /// destination already was so.
+    static func steered(_ name: String, state: DestinationState, changed: Bool) -> String {
+        text(object(["name": .string(name), "state": .string(state.rawValue), "changed": .bool(changed)]))
     }
 
     /// `{"replayed":N}`

@@ -21,6 +21,10 @@ import HookrelayStore
 /// equivalent `hookrelay replay …` command instead of a button. Without a token (the loopback
 /// default) the button's plain same-origin `fetch` works; should it get a 401 anyway, it shows
 /// the command.
+///
+/// Pause and resume (SPEC §12) are plain HTML forms (no script): a urlencoded `POST` to
+/// `/admin/api/destinations/{name}/pause` (or `…/resume`) that answers 303 back to the page. With
+/// `admin_token` set, each form has a password field for the token, which the page never holds.
 enum AdminPage {
     /// Rows of the failure log (each an event's failed attempts at one destination).
     static let failureRows = 50
@@ -65,7 +69,7 @@ enum AdminPage {
             "cards": cards,
             "states": RelayMetrics.deliveryStates,
             "hasDestinations": !stats.destinations.isEmpty,
-            "destinations": stats.destinations.map(destinationRow),
+            "destinations": stats.destinations.map { destinationRow($0, tokenRequired: tokenRequired) },
             "chartDestinations": charts,
             "chartsCut": destinationNames.count > charts.count && !charts.isEmpty,
             "chartsShown": charts.count,
@@ -89,12 +93,21 @@ enum AdminPage {
         ]
     }
 
-    private static func destinationRow(_ row: AdminStats.Destination) -> [String: Any] {
+    private static func destinationRow(_ row: AdminStats.Destination, tokenRequired: Bool) -> [String: Any] {
         let dead = row.count("dead")
         // A destination only in the store: a reload removed it; what waits for it is parked.
         let orphaned = row.url == nil ? row.count(DeliveryState.pending.rawValue) + row.count(DeliveryState.retrying.rawValue) : 0
+        let pause = row.state != .paused
         return [
             "name": row.name,
+            "state": row.state.rawValue,
+            "stateBad": row.state != .active,
+            // Only a configured destination can be paused (the API refuses others).
+            "steer": row.url != nil ? [
+                "action": AdminPauseRequest.path(percentEncoded(row.name), pause: pause),
+                "label": pause ? "Pause" : "Resume",
+                "tokenRequired": tokenRequired,
+            ] : false,
             "url": row.url ?? false,
             "orphaned": orphaned > 0 ? orphaned : false,
             "counts": RelayMetrics.deliveryStates.map { state -> [String: Any] in

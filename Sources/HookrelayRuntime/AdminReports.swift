@@ -16,13 +16,16 @@ public struct AdminStats: Sendable {
         public var recentFailures: Int
         /// Delivered attempts in the last hour (deliveries turned `delivered`), at most `AdminStats.failureCountCap`.
         public var recentDelivered: Int
+        /// `active`, `paused` or `probing` (SPEC §12).
+        public var state: DestinationState
 
-        public init(name: String, url: String?, counts: [String: Int], recentFailures: Int, recentDelivered: Int = 0) {
+        public init(name: String, url: String?, counts: [String: Int], recentFailures: Int, recentDelivered: Int = 0, state: DestinationState = .active) {
             self.name = name
             self.url = url
             self.counts = counts
             self.recentFailures = recentFailures
             self.recentDelivered = recentDelivered
+            self.state = state
         }
 
         public func count(_ state: String) -> Int { counts[state] ?? 0 }
@@ -53,8 +56,12 @@ public struct AdminStats: Sendable {
 
     /// Reads the numbers from the store: configured destinations first (in config order), then
     /// any the store still holds deliveries for. Blocking: keep it off event loops.
-    public static func collect(store: any RelayStore, config: RelayConfig, now: Int64) throws -> AdminStats {
+    ///
+    /// `states`: the running relay's view (`probing` is known only there); a destination it does
+    /// not name is `paused` when the store says so (the command line, with no relay), else `active`.
+    public static func collect(store: any RelayStore, config: RelayConfig, now: Int64, states: [String: DestinationState] = [:]) throws -> AdminStats {
         let queue = try store.queueStatus()
+        let paused = try store.pausedDestinations()
         let events = try store.counts().events
         var rows: [Destination] = config.destinations.map {
             Destination(name: $0.name, url: $0.url, counts: queue.byDestination[$0.name] ?? [:], recentFailures: 0)
@@ -68,6 +75,7 @@ public struct AdminStats: Sendable {
                 FailureQuery(since: now - 3_600_000, destination: rows[index].name, limit: failureCountCap)
             )
             rows[index].recentDelivered = try store.deliveredCount(destination: rows[index].name, since: now - 3_600_000, limit: failureCountCap)
+            rows[index].state = states[rows[index].name] ?? (paused.contains(rows[index].name) ? .paused : .active)
         }
         return AdminStats(destinations: rows, queueDepth: queue.depth, oldestPendingCreatedAt: queue.oldestPendingCreatedAt, events: events, now: now)
     }
@@ -94,6 +102,10 @@ public struct AdminStats: Sendable {
         out += "\nqueue depth (pending + retrying): \(queueDepth)\n"
         out += "oldest pending: \(oldestPendingText)\n"
         out += "events stored: \(events)\n"
+        let paused = destinations.filter { $0.state == .paused }.map(\.name)
+        if !paused.isEmpty {
+            out += "paused: \(paused.joined(separator: ", ")) (no attempts until `hookrelay resume --destination NAME`)\n"
+        }
         return out
     }
 }

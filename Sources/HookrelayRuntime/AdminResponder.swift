@@ -9,7 +9,9 @@ import Synchronization
 /// page and the request bin. Everything but the probes and `/metrics` must name this listener
 /// in `Host` (421 otherwise) and a `POST` to `/admin/…` must not come from another `Origin`
 /// (403), so a web page cannot reach it through DNS rebinding (SPEC §11). When `admin_token` is
-/// set, everything but the probes needs `Authorization: Bearer <token>`.
+/// set, everything but the probes needs `Authorization: Bearer <token>` — or, for the pause and
+/// resume forms of `/admin` only, the token in the form's `token` field (a browser sends no bearer
+/// token by itself).
 ///
 /// Store reads block (SQLite), so they run on a serial dispatch queue of their own, never on
 /// the NIO event loop that called `respond`; writes (replay) go through the store's writer.
@@ -26,15 +28,17 @@ final class AdminResponder: HTTPResponder {
     private let logger: Logger
     private let adminToken: [UInt8]?
     private let onReplay: @Sendable () -> Void
+    private let delivery: AdminDeliveryControl
     private let bins = AdminRequestBin()
     private let hosts: AdminHostPolicy
     private let reads = DispatchQueue(label: "hookrelay-admin-reads", qos: .utility)
 
     /// `onReplay` runs after a replay re-queued at least one delivery (the scheduler's wake-up,
     /// so replayed deliveries go out at once instead of at the next poll).
+    /// `delivery`: the running scheduler's destination states and its pause switch (SPEC §12).
     init(
         config: RelayConfig, store: any RelayStore, metrics: RelayMetrics, logger: Logger, reloadStatus: ReloadStatus,
-        onReplay: @escaping @Sendable () -> Void
+        onReplay: @escaping @Sendable () -> Void, delivery: AdminDeliveryControl = .none
     ) {
         live = Mutex(config)
         self.reloadStatus = reloadStatus
@@ -43,6 +47,7 @@ final class AdminResponder: HTTPResponder {
         self.logger = logger
         self.adminToken = config.server.adminToken.map { Array($0.utf8) }
         self.onReplay = onReplay
+        self.delivery = delivery
         hosts = AdminHostPolicy(listenHost: config.server.adminListen.host, adminHosts: config.server.adminHosts)
     }
 
@@ -88,7 +93,7 @@ final class AdminResponder: HTTPResponder {
                 return
             }
         }
-        guard isAuthorized(request) else {
+        guard isAuthorized(request) || isAuthorizedByForm(request) else {
             completion(.error(401, "admin_token required", headers: [HeaderField(name: "WWW-Authenticate", value: "Bearer")]))
             return
         }
@@ -120,6 +125,9 @@ final class AdminResponder: HTTPResponder {
         case "/admin/api/replay":
             guard allow(request, "POST", completion) else { return }
             replay(request, completion)
+        case _ where path.hasPrefix(AdminPauseRequest.prefix):
+            guard allow(request, "POST", completion) else { return }
+            pauseOrResume(request, completion)
         case _ where path.hasPrefix("/admin/api/events/") && path.count > "/admin/api/events/".count:
             guard allow(request, "GET", completion) else { return }
             event(path: path, completion)
@@ -138,9 +146,10 @@ final class AdminResponder: HTTPResponder {
     private func metricsPage(_ completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let metrics = self.metrics
         let names = config.destinations.map(\.name)
+        let states = delivery.states()
         read(completion) { store in
             let queue = try? store.queueStatus()
-            let text = metrics.render(queueDepth: store.writeQueueDepth, queue: queue, destinations: names)
+            let text = metrics.render(queueDepth: store.writeQueueDepth, queue: queue, destinations: names, states: states)
             return .text(200, text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
@@ -151,9 +160,10 @@ final class AdminResponder: HTTPResponder {
         let config = self.config
         let tokenRequired = adminToken != nil
         let reload = reloadStatus.current
+        let states = delivery.states()
         read(completion) { store in
             let now = AdminTime.nowMillis()
-            let stats = try AdminStats.collect(store: store, config: config, now: now)
+            let stats = try AdminStats.collect(store: store, config: config, now: now, states: states)
             let failures = try store.failures(FailureQuery(limit: AdminPage.failureRecordsRead))
             let since = now - Int64(AdminCharts.minutes) * 60_000
             let names = config.destinations.map(\.name)
@@ -223,8 +233,44 @@ final class AdminResponder: HTTPResponder {
     /// `GET /admin/api/destinations` (SPEC §12).
     private func destinations(_ completion: @escaping @Sendable (HTTPResponse) -> Void) {
         let config = self.config
+        let states = delivery.states()
         read(completion) { store in
-            .json(200, AdminJSON.destinations(try AdminStats.collect(store: store, config: config, now: AdminTime.nowMillis())))
+            .json(200, AdminJSON.destinations(try AdminStats.collect(store: store, config: config, now: AdminTime.nowMillis(), states: states)))
+        }
+    }
+
+    /// `POST /admin/api/destinations/{name}/pause` and `…/resume` (SPEC §12): the store first
+    /// (so the pause lasts across restarts), then the running scheduler, at once. Answers
+    /// `{"name","state","changed"}`, or for the `/admin` page's form (urlencoded) a 303 back to it.
+    private func pauseOrResume(_ request: HTTPRequest, _ completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        guard let parsed = AdminPauseRequest(path: request.path) else {
+            completion(.error(404, "not found; use /admin/api/destinations/{name}/pause or …/resume"))
+            return
+        }
+        guard config.destination(named: parsed.destination) != nil else {
+            completion(.error(404, "no destination named \(parsed.destination); configured: \(config.destinations.map(\.name).joined(separator: ", "))"))
+            return
+        }
+        let fromForm = request.webhookRequest.mediaType == AdminPauseRequest.formMediaType
+        let logger = self.logger
+        let delivery = self.delivery
+        store.setPaused(parsed.destination, paused: parsed.pause, now: AdminTime.nowMillis()) { result in
+            switch result {
+            case .success(let changed):
+                delivery.setPaused(parsed.destination, parsed.pause)
+                logger.notice(parsed.pause ? "destination paused" : "destination resumed", metadata: [
+                    "destination": "\(parsed.destination)", "changed": "\(changed)", "by": "admin api",
+                ])
+                if fromForm {
+                    completion(HTTPResponse(status: 303, headers: [HeaderField(name: "Location", value: "/admin")]))
+                    return
+                }
+                let state = delivery.states()[parsed.destination] ?? (parsed.pause ? .paused : .active)
+                completion(.json(200, AdminJSON.steered(parsed.destination, state: state, changed: changed)))
+            case .failure(let unavailable):
+                logger.error("pause or resume failed: store unavailable", metadata: ["destination": "\(parsed.destination)", "reason": "\(unavailable)"])
+                completion(.error(503, "store \(unavailable.reason.rawValue); retry later", headers: [HeaderField(name: "Retry-After", value: "5")]))
+            }
         }
     }
 
@@ -347,6 +393,16 @@ final class AdminResponder: HTTPResponder {
         guard request.method != method else { return true }
         completion(.error(405, "use \(method)", headers: [HeaderField(name: "Allow", value: method)]))
         return false
+    }
+
+    /// The `/admin` page's pause and resume forms: a urlencoded POST to one of their paths whose
+    /// `token` field is the admin token (compared in constant time). Only there: elsewhere the
+    /// token goes in `Authorization`.
+    private func isAuthorizedByForm(_ request: HTTPRequest) -> Bool {
+        guard let adminToken, request.method == "POST", request.path.hasPrefix(AdminPauseRequest.prefix),
+              request.webhookRequest.mediaType == AdminPauseRequest.formMediaType,
+              let token = AdminPauseRequest.formToken(request.body) else { return false }
+        return ConstantTime.equals(Array(token.utf8), adminToken)
     }
 
     private func isAuthorized(_ request: HTTPRequest) -> Bool {

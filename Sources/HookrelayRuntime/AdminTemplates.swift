@@ -67,6 +67,9 @@ enum AdminTemplates {
         pre{background:#f6f8fa;padding:.5em;overflow:auto;max-width:40em;white-space:pre-wrap;overflow-wrap:anywhere}
         button{font:inherit;padding:.15em .7em;cursor:pointer}
         .result{font-size:.85em;color:#1a7f37}
+        form.steer{display:flex;gap:.3em;margin:0}
+        form.steer input[type=password]{font:inherit;width:9em}
+        form.steer input[type=submit]{font:inherit;padding:.15em .7em;cursor:pointer}
         footer{margin-top:2em}
         nav a{margin-right:1em}
         form.explorer{display:flex;gap:.8em;flex-wrap:wrap;align-items:end;border:1px solid #d0d7de;border-radius:6px;padding:.7em 1em;max-width:75em}
@@ -155,9 +158,9 @@ enum AdminTemplates {
         <p>No destinations configured.</p>
         {{/destinations}}
         {{#hasDestinations}}
-        <table id="destinations"><thead><tr><th>destination</th><th>url</th>{{#states}}<th class="num">{{.}}</th>{{/states}}<th class="num">failures (1h)</th><th>replay dead</th></tr></thead><tbody>
+        <table id="destinations"><thead><tr><th>destination</th><th>url</th><th>state</th>{{#states}}<th class="num">{{.}}</th>{{/states}}<th class="num">failures (1h)</th><th>replay dead</th><th>pause / resume</th></tr></thead><tbody>
         {{#destinations}}
-        <tr data-destination="{{name}}"><td>{{name}}</td><td class="url">{{#url}}{{url}}{{/url}}{{^url}}<span class="muted">(not in config)</span>{{#orphaned}} <span class="bad" data-orphaned="{{orphaned}}">{{orphaned}} orphaned: wait until it is back</span>{{/orphaned}}{{/url}}</td>{{#counts}}<td class="num{{#bad}} bad{{/bad}}" data-state="{{state}}">{{count}}</td>{{/counts}}<td class="num">{{recentFailures}}</td><td>{{#replay}}{{> replay}}{{/replay}}{{^replay}}<span class="muted">-</span>{{/replay}}</td></tr>
+        <tr data-destination="{{name}}"><td>{{name}}</td><td class="url">{{#url}}{{url}}{{/url}}{{^url}}<span class="muted">(not in config)</span>{{#orphaned}} <span class="bad" data-orphaned="{{orphaned}}">{{orphaned}} orphaned: wait until it is back</span>{{/orphaned}}{{/url}}</td><td class="state{{#stateBad}} bad{{/stateBad}}" data-destination-state="{{state}}">{{state}}</td>{{#counts}}<td class="num{{#bad}} bad{{/bad}}" data-state="{{state}}">{{count}}</td>{{/counts}}<td class="num">{{recentFailures}}</td><td>{{#replay}}{{> replay}}{{/replay}}{{^replay}}<span class="muted">-</span>{{/replay}}</td><td>{{#steer}}<form class="steer" method="post" action="{{action}}">{{#tokenRequired}}<input type="password" name="token" placeholder="admin token" autocomplete="off" required aria-label="admin token">{{/tokenRequired}}<input type="submit" value="{{label}}"></form>{{/steer}}{{^steer}}<span class="muted">-</span>{{/steer}}</td></tr>
         {{/destinations}}
         </tbody></table>
         {{/hasDestinations}}
@@ -192,6 +195,7 @@ enum AdminTemplates {
         </tbody></table>
         {{/hasFailures}}
         <footer class="muted"><p>Replay re-queues deliveries (due now, whole retry schedule again): by event, each delivery of that event not already waiting to go; by destination, its dead deliveries. API: <code>POST /admin/api/replay</code> with <code>{"event_id":…}</code> or <code>{"destination":…,"state":"dead","since":"24h"}</code>.</p>
+        <p>Pause stops every attempt to a destination (its deliveries wait, none turns dead) until resumed, across restarts; <code>POST /admin/api/destinations/{name}/pause</code> or <code>…/resume</code>, or <code>hookrelay pause|resume --destination NAME</code>. <i>probing</i>: the circuit breaker saw <code>pause_after</code> failed attempts in a row and sends one attempt every <code>probe_every</code> until one succeeds.</p>
         {{#tokenRequired}}
         <p>This listener requires <code>admin_token</code>, which a browser does not send by itself, so replays are shown as commands to run next to the relay's config (add <code>--config PATH</code> if it is not ./relay.conf).</p>
         {{/tokenRequired}}

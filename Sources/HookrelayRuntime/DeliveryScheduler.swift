@@ -14,6 +14,10 @@ import Synchronization
 /// never more than the destination's free `max_in_flight` slots and what its `rate` allows —
 /// so a backlog of millions stays on disk.
 ///
+/// Pause and resume (SPEC §12) reach it two ways: the admin API calls `setPaused` after its
+/// write committed (in force at once), and the loop re-reads the store's paused set at most
+/// once a second (`pauseReadInterval`), which is how `hookrelay pause` reaches a running relay.
+///
 /// `@unchecked Sendable`: `lanes`, `woken` and `loopEnded` are only touched under `condition`.
 final class DeliveryScheduler: @unchecked Sendable {
     /// How each destination's requests are shaped; replaced by a reload (read once per batch).
@@ -29,6 +33,10 @@ final class DeliveryScheduler: @unchecked Sendable {
     private var woken = false
     private var loopEnded = false
     private var lastPurge: Int64 = 0
+    /// When the loop reads the store's paused set next (only the loop's thread touches it).
+    private var nextPauseRead: Int64 = 0
+    /// How often the loop re-reads the paused set: `hookrelay pause` is in force within this.
+    static let pauseReadInterval: Int64 = 1000
     /// Claims the store refused (a full disk): the loop waits before claiming again and logs
     /// the first and then about one line per 5 s, instead of retrying (and logging) at every
     /// wake-up. Only the loop's thread touches it.
@@ -47,6 +55,8 @@ final class DeliveryScheduler: @unchecked Sendable {
         self.clock = clock
         lanes = DeliveryLanes(destinations: config.destinations, now: clock.now(), pollInterval: pollInterval)
         builders = Mutex(Self.builders(for: config.destinations))
+        // Before the first event is accepted: a paused destination gets no first attempt either.
+        readPaused(now: clock.now())
     }
 
     private static func builders(for destinations: [DestinationConfig]) -> [String: DeliveryRequestBuilder] {
@@ -79,6 +89,38 @@ final class DeliveryScheduler: @unchecked Sendable {
         woken = true
         condition.signal()
         condition.unlock()
+    }
+
+    // MARK: - Steering (SPEC §12)
+
+    /// An operator paused or resumed `destination` through the admin API (the store's write
+    /// committed): in force now, and a resume wakes the loop to claim its due deliveries.
+    func setPaused(_ destination: String, _ paused: Bool) {
+        condition.lock()
+        lanes.setPaused(destination, paused)
+        woken = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Every configured destination's state (`active`, `paused`, `probing`), by name.
+    var destinationStates: [String: DestinationState] {
+        locked { lanes.states }
+    }
+
+    /// Reads the store's paused set (what `hookrelay pause` wrote) into the lanes, unless the admin
+    /// API changed one meanwhile; a failed read keeps the last known set and is tried again.
+    private func readPaused(now: Int64) {
+        nextPauseRead = now + Self.pauseReadInterval
+        let revision = locked { lanes.pauseRevision }
+        let paused: Set<String>
+        do {
+            paused = try store.pausedDestinations()
+        } catch {
+            logger.error("cannot read the paused destinations", metadata: ["error": "\(error)"])
+            return
+        }
+        _ = locked { lanes.pausedFromStore(paused, readSince: revision) }
     }
 
     // MARK: - Ingest
@@ -174,8 +216,15 @@ final class DeliveryScheduler: @unchecked Sendable {
                 return
             }
             woken = false
+            // Due, or the wall clock stepped back past the last read's interval.
+            if now >= nextPauseRead || nextPauseRead - now > Self.pauseReadInterval {
+                condition.unlock()
+                readPaused(now: now)
+                condition.lock()
+            }
             var (actions, wakeAt) = lanes.tick(now: now)
             condition.unlock()
+            wakeAt = min(wakeAt, nextPauseRead)
 
             for action in actions {
                 switch action {
@@ -231,8 +280,11 @@ final class DeliveryScheduler: @unchecked Sendable {
                 }
             }
         }
+        let startedAt = deliveries.isEmpty ? now : clock.now()
         condition.lock()
-        let (actions, wakeAt) = lanes.claimed(deliveries.map(Self.ticket), destination: destination, limit: limit, nextDue: nextDue, now: now)
+        let (actions, wakeAt) = lanes.claimed(
+            deliveries.map(Self.ticket), destination: destination, limit: limit, nextDue: nextDue, now: now, startedAt: startedAt
+        )
         condition.unlock()
         perform(actions, deliveries: deliveries, now: now)
         return wakeAt
@@ -299,10 +351,12 @@ final class DeliveryScheduler: @unchecked Sendable {
         let now = clock.now()
         condition.lock()
         let action = lanes.attemptEnded(ticket, end, now: now)
+        let breakerChanges = lanes.breakerChanges.isEmpty ? [] : lanes.takeBreakerChanges()
         // A slot is free: the loop looks for due work.
         woken = true
         condition.broadcast()
         condition.unlock()
+        for change in breakerChanges { logBreaker(change.destination, change.state) }
 
         switch action {
         case .handBack(let ids, let dueAt):
@@ -317,6 +371,22 @@ final class DeliveryScheduler: @unchecked Sendable {
         case .record(_, let attempt, let decision):
             record(delivery, ticket: ticket, attempt: attempt, decision: decision, result: result, message: message, error: error, now: now)
         case .visit, .start:
+            break
+        }
+    }
+
+    /// The circuit breaker of `destination` opened or closed.
+    private func logBreaker(_ destination: String, _ state: DestinationState) {
+        guard let lane = config.destination(named: destination) else { return }
+        switch state {
+        case .probing:
+            logger.warning("destination probing", metadata: [
+                "destination": "\(destination)", "pause_after": "\(lane.pauseAfter)", "probe_every_ms": "\(lane.probeEvery.milliseconds)",
+                "reason": "pause_after failed attempts in a row; one attempt per probe_every until one succeeds",
+            ])
+        case .active:
+            logger.notice("destination active again", metadata: ["destination": "\(destination)", "reason": "an attempt succeeded"])
+        case .paused:
             break
         }
     }

@@ -77,7 +77,8 @@ public final class Relay: Sendable {
         // (it keeps the first 64 KiB). The admin API's own requests are small.
         adminLimits.maxBody = max(1 << 20, server.maxBody)
         adminResponder = AdminResponder(
-            config: config, store: store, metrics: metrics, logger: logger, reloadStatus: reloadStatus, onReplay: { scheduler.wake() }
+            config: config, store: store, metrics: metrics, logger: logger, reloadStatus: reloadStatus, onReplay: { scheduler.wake() },
+            delivery: AdminDeliveryControl(states: { scheduler.destinationStates }, setPaused: { scheduler.setPaused($0, $1) })
         )
         admin = HTTPServer(name: "admin", group: group, responder: adminResponder, limits: adminLimits)
         metrics.watch(listeners: [ingest, admin], bodies: bodies)

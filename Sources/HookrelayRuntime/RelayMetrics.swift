@@ -1,5 +1,5 @@
 import Foundation
-import HookrelayCore
+public import HookrelayCore
 import HookrelayHTTP
 public import HookrelayStore
 import Synchronization
@@ -83,8 +83,11 @@ public final class RelayMetrics: Sendable {
     /// The Prometheus text of every metric. `queueDepth` is the store's write queue;
     /// `queue` (from `EventStore.queueStatus()`, nil when it could not be read) gives the
     /// delivery backlog; `destinations` (the configured names) get a zero gauge per state
-    /// even before they have deliveries.
-    public func render(queueDepth: Int, queue: QueueStatus? = nil, destinations: [String] = [], now: Int64? = nil) -> String {
+    /// even before they have deliveries; `states` (the scheduler's) gives each of them a
+    /// `hookrelay_destination_state` gauge per state, 1 for the one it is in.
+    public func render(
+        queueDepth: Int, queue: QueueStatus? = nil, destinations: [String] = [], states: [String: DestinationState] = [:], now: Int64? = nil
+    ) -> String {
         let snapshot = counters.withLock { $0 }
         var out = ""
         header(&out, "hookrelay_events_received_total", "counter", "Inbound webhook requests by source and outcome.")
@@ -133,6 +136,16 @@ public final class RelayMetrics: Sendable {
                 let extra = states.keys.filter { !Self.deliveryStates.contains($0) }.sorted()
                 for state in Self.deliveryStates + extra {
                     out += "hookrelay_deliveries{destination=\"\(escape(name))\",state=\"\(escape(state))\"} \(states[state] ?? 0)\n"
+                }
+            }
+        }
+
+        if !states.isEmpty {
+            header(&out, "hookrelay_destination_state", "gauge", "1 for the state each destination is in (active, paused, probing), 0 for the others.")
+            for name in destinations {
+                guard let current = states[name] else { continue }
+                for state in DestinationState.allCases {
+                    out += "hookrelay_destination_state{destination=\"\(escape(name))\",state=\"\(state.rawValue)\"} \(state == current ? 1 : 0)\n"
                 }
             }
         }

@@ -138,8 +138,11 @@ public final class EventStore: Sendable {
             } else if current == 2 {
                 try connection.execute(StoreSchema.version3Upgrade)
             }
-            if current >= 1 {
+            if current >= 1 && current <= 3 {
                 try connection.execute(StoreSchema.version4Upgrade)
+            }
+            if current >= 1 {
+                try connection.execute(StoreSchema.version5Upgrade)
             } else {
                 try connection.execute(StoreSchema.current)
             }

@@ -58,6 +58,14 @@ public protocol RelayStore: OperatorViewStore {
     func counts() throws -> StoreCounts
     /// The delivery backlog.
     func queueStatus() throws -> QueueStatus
+
+    // MARK: Steering (SPEC §12)
+
+    /// Pauses (`paused: true`) or resumes `destination`, durably, until the opposite call: a
+    /// pause lasts across restarts. Answers whether anything changed (false: it already was so).
+    func setPaused(_ destination: String, paused: Bool, now: Int64, completion: @escaping @Sendable (Result<Bool, StoreUnavailable>) -> Void)
+    /// The destinations paused now, by name (a running relay reads this at most once a second).
+    func pausedDestinations() throws -> Set<String>
 }
 
 extension RelayStore {
@@ -86,6 +94,13 @@ extension RelayStore {
     public func release(deliveryIDs: [Int64], dueAt: Int64) async -> Result<Void, StoreUnavailable> {
         await withCheckedContinuation { continuation in
             release(deliveryIDs: deliveryIDs, dueAt: dueAt) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Async form of `setPaused(_:paused:now:completion:)`.
+    public func setPaused(_ destination: String, paused: Bool, now: Int64) async -> Result<Bool, StoreUnavailable> {
+        await withCheckedContinuation { continuation in
+            setPaused(destination, paused: paused, now: now) { continuation.resume(returning: $0) }
         }
     }
 

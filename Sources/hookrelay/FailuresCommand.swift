@@ -73,11 +73,12 @@ enum OperatorStore {
         }
     }
 
-    /// The opened store; nil (with a note) when there is none yet.
-    static func open(_ config: RelayConfig) throws -> EventStore? {
+    /// The opened store; nil (with a note) when there is none yet, unless `create` (a pause
+    /// written before the relay's first start).
+    static func open(_ config: RelayConfig, create: Bool = false) throws -> EventStore? {
         let directory = config.server.dataDirectory
         let file = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
-        guard FileManager.default.fileExists(atPath: file) else {
+        guard create || FileManager.default.fileExists(atPath: file) else {
             printError("note: no store at \(file) yet (the relay has not run with this data_dir)")
             return nil
         }

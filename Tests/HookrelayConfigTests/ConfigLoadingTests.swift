@@ -281,6 +281,33 @@ let specExample = """
     ))
 }
 
+// Guards SPEC §12: pause_after and probe_every per destination, from [defaults] as max_in_flight is.
+@Test func circuitBreakerKeys() throws {
+    let text = "[defaults]\npause_after = 5\nprobe_every = \"200ms\"\n" + baseConfig + """
+        [[destination]]
+        name = "never"
+        url = "https://never.example.com/hooks"
+        pause_after = 0
+        probe_every = "1m"
+
+        [[route]]
+        source = "mailgun"
+        events = ["failed"]
+        to = ["never"]
+
+        """
+    let config = try load(text).config
+    let crm = try #require(config.destination(named: "crm"))
+    #expect(crm.pauseAfter == 5)
+    #expect(crm.probeEvery == .milliseconds(200))
+    let never = try #require(config.destination(named: "never"))
+    #expect(never.pauseAfter == 0)
+    #expect(never.probeEvery == .seconds(60))
+    let plain = try load(baseConfig).config.destinations[0]
+    #expect(plain.pauseAfter == 20, "default")
+    #expect(plain.probeEvery == .seconds(30), "default")
+}
+
 @Test func builtInDefaults() throws {
     let config = try load(baseConfig).config
     #expect(config.server == ServerConfig())

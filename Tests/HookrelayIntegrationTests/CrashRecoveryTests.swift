@@ -58,6 +58,8 @@ struct CrashRecoveryTests {
                 name = "d\(index)"
                 url = "http://127.0.0.1:\(port)/hook"
                 retry = ["200ms", "300ms", "500ms", "1s", "1s", "1s", "1s", "1s", "1s", "1s", "1s", "1s"]
+                # Down for a while: the circuit breaker opens; a probe finds it back within 200 ms.
+                probe_every = "200ms"
 
                 """
         }

@@ -34,12 +34,13 @@ struct DiskFullTests {
         let filler = (volume as NSString).appendingPathComponent("filler")
 
         // An attempt hangs (its delivery stays claimed, for the restart); another destination
-        // refuses and retries every 200 ms, so the scheduler has due work to claim while full.
+        // refuses and retries every 200 ms, so the scheduler has due work to claim while full
+        // (with the circuit breaker off: probing would leave it almost nothing to claim).
         let hanging = try await SinkServer.start(.hang)
         let refusing = try RefusingPort()
         defer { refusing.release() }
         let body = DeliveryTests.destination("slow", hanging.url("/slow"), retry: #"["1h"]"#, extra: #"timeout = "60s""#)
-            + DeliveryTests.destination("down", "http://127.0.0.1:\(refusing.port)/down", retry: "[" + Array(repeating: #""200ms""#, count: 40).joined(separator: ", ") + "]")
+            + DeliveryTests.destination("down", "http://127.0.0.1:\(refusing.port)/down", retry: "[" + Array(repeating: #""200ms""#, count: 40).joined(separator: ", ") + "]", extra: "pause_after = 0")
             + DeliveryTests.route(["slow", "down"])
         let path = try directory.write("relay.conf", ProcessSupport.config(dataDirectory: (volume as NSString).appendingPathComponent("data"), body: body))
         let factory = MailgunEventFactory(key: ProcessSupport.signingKey)

@@ -187,6 +187,21 @@ struct StoreContractTests {
         }
     }
 
+    @Test("pause and resume: the paused set, and whether each call changed it", arguments: StoreKind.allCases)
+    func pauseAndResume(kind: StoreKind) async throws {
+        try await Self.withStore(kind) { store async throws in
+            #expect(try store.pausedDestinations().isEmpty)
+            #expect(try await store.setPaused("crm", paused: true, now: Self.now).get() == true)
+            #expect(try await store.setPaused("crm", paused: true, now: Self.now + 1).get() == false, "already paused")
+            #expect(try await store.setPaused("app", paused: true, now: Self.now).get() == true)
+            #expect(try store.pausedDestinations() == ["crm", "app"])
+            #expect(try await store.setPaused("crm", paused: false, now: Self.now).get() == true)
+            #expect(try await store.setPaused("crm", paused: false, now: Self.now).get() == false, "not paused any more")
+            #expect(try await store.setPaused("never", paused: false, now: Self.now).get() == false)
+            #expect(try store.pausedDestinations() == ["app"])
+        }
+    }
+
     @Test("closed, a store refuses writes instead of answering as if they committed", arguments: StoreKind.allCases)
     func closedRefuses(kind: StoreKind) async throws {
         try await Self.withStore(kind) { store async throws in

@@ -88,7 +88,7 @@ struct StoreUpgradeTests {
 
         let store = try EventStore(directory: directory.path)
         defer { store.close() }
-        #expect(try Self.userVersion(of: path) == 4)
+        #expect(try Self.userVersion(of: path) == 5)
         #expect(store.recoveredInFlight == 1, "evt-b's claimed delivery")
 
         let a = try #require(try store.eventRecord(id: "evt-a"))

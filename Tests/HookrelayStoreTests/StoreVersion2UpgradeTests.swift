@@ -43,7 +43,7 @@ struct StoreVersion2UpgradeTests {
 
         let store = try EventStore(directory: directory.path)
         defer { store.close() }
-        #expect(try StoreUpgradeTests.userVersion(of: path) == 4)
+        #expect(try StoreUpgradeTests.userVersion(of: path) == 5)
         #expect(store.recoveredInFlight == 1, "evt-b's claimed delivery, found through the rebuilt open index")
         let status = try store.queueStatus()
         #expect(status.depth == 1)

@@ -54,7 +54,7 @@ struct StoreVersion3UpgradeTests {
 
         let store = try EventStore(directory: directory.path)
         defer { store.close() }
-        #expect(try StoreUpgradeTests.userVersion(of: path) == 4)
+        #expect(try StoreUpgradeTests.userVersion(of: path) == 5)
         // The new table numbers its rows; the old one had no rowid.
         try StoreUpgradeTests.execute("SELECT id FROM tokens", in: path)
         let now = Int64(Date().timeIntervalSince1970 * 1000)

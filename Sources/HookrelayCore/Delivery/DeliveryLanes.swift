@@ -10,6 +10,11 @@
 /// the wire → ended (the slot is free at once) → outcome recorded (delivered, rejected, retry
 /// at T, dead) → committed. An outcome the store refuses leaves the delivery claimed; it is
 /// *stranded* and handed back due at the next tick, so none waits for a restart.
+///
+/// Steering (SPEC §12): a *paused* destination gets no reservation and no claim (its deliveries
+/// stay due in the store); a destination whose `CircuitBreaker` is open gets one claim of one
+/// delivery — a probe — every `probe_every`. Both are a check per claim or reservation, never a
+/// store read: the owner feeds the paused set in (`setPaused`, `pausedFromStore`).
 public struct DeliveryLanes: Sendable {
     /// One delivery as the lanes know it: enough to number its next attempt.
     public struct Ticket: Sendable, Equatable {
@@ -67,11 +72,25 @@ public struct DeliveryLanes: Sendable {
         /// Removed from the config by a reload while attempts were on the wire: kept so they end
         /// with the policy they started under, never visited or reserved again.
         var retired = false
+        /// Paused by an operator: no reservation, no claim, no probe.
+        var paused = false
+        var breaker: CircuitBreaker
+
+        var state: DestinationState { paused ? .paused : breaker.isOpen ? .probing : .active }
 
         init(_ destination: DestinationConfig, now: Int64) {
             maxInFlight = destination.maxInFlight
             policy = DeliveryPolicy(destination: destination)
             limiter = RateLimiter(rate: destination.rate, now: now)
+            breaker = CircuitBreaker(pauseAfter: destination.pauseAfter, probeEvery: destination.probeEvery)
+        }
+
+        /// An attempt left the wire: its slot is free, its outcome awaits its commit, and the
+        /// breaker counts it. True when the breaker opened or closed.
+        mutating func attemptEnded(_ deliveryID: Int64, _ outcome: CircuitBreaker.Outcome, now: Int64) -> Bool {
+            inFlight -= 1
+            recording += 1
+            return breaker.attemptEnded(deliveryID, outcome, now: now)
         }
     }
 
@@ -85,6 +104,11 @@ public struct DeliveryLanes: Sendable {
     public private(set) var stopping = false
     /// Deliveries left claimed because their outcome or hand-back did not commit.
     private var stranded: [Int64] = []
+    /// Bumped by every `setPaused`, so a read of the store's paused set that started before it
+    /// cannot undo it (`pausedFromStore`).
+    public private(set) var pauseRevision = 0
+    /// Destinations whose breaker opened or closed, for the owner to log (`takeBreakerChanges`).
+    public private(set) var breakerChanges: [(destination: String, state: DestinationState)] = []
 
     /// `destinations`: name, `max_in_flight`, `rate` and retry policy of each, in config order.
     public init(destinations: [DestinationConfig], now: Int64, pollInterval: Duration = .seconds(1)) {
@@ -112,6 +136,11 @@ public struct DeliveryLanes: Sendable {
             if let old = lanes[destination.name] {
                 lane.inFlight = old.inFlight
                 lane.recording = old.recording
+                // A pause lasts across reloads (SPEC §12); so does an open breaker whose settings stay.
+                lane.paused = old.paused
+                if old.breaker.pauseAfter == lane.breaker.pauseAfter && old.breaker.probeEvery == lane.breaker.probeEvery {
+                    lane.breaker = old.breaker
+                }
                 if !old.retired, rates[destination.name] == destination.rate { lane.limiter = old.limiter }
             }
             next[destination.name] = lane
@@ -129,9 +158,10 @@ public struct DeliveryLanes: Sendable {
 
     /// Takes a slot of `destination` for an event about to be accepted, when one is free now
     /// (in-flight bound and rate): its delivery is then stored claimed and started by
-    /// `accepted(_:unused:)` right after the commit, without a claim round trip.
+    /// `accepted(_:unused:)` right after the commit, without a claim round trip. Never for a
+    /// paused or probing destination: its delivery is stored due, and claimed when it may go.
     public mutating func reserve(_ destination: String, now: Int64) -> Bool {
-        guard !stopping, var lane = lanes[destination], !lane.retired, lane.inFlight < lane.maxInFlight,
+        guard !stopping, var lane = lanes[destination], !lane.retired, !lane.paused, !lane.breaker.isOpen, lane.inFlight < lane.maxInFlight,
               lane.limiter.available(wanted: 1, now: now) == 1 else { return false }
         lane.inFlight += 1
         lane.limiter.take(1, now: now)
@@ -163,11 +193,17 @@ public struct DeliveryLanes: Sendable {
     }
 
     /// Takes `destination`'s free slots and rate tokens for a claim about to be made: how many
-    /// (0: none), and when a visit may find some if none now (a rate token back; never while every
-    /// slot is busy: an ended attempt wakes the owner).
+    /// (0: none), and when a visit may find some if none now (a rate token back, the next probe;
+    /// never while every slot is busy, or paused: an ended attempt, a resume, wakes the owner).
+    /// While probing, at most one, when a probe is due.
     public mutating func slotsForClaim(_ destination: String, now: Int64) -> (limit: Int, wakeAt: Int64) {
-        guard !stopping, var lane = lanes[destination], !lane.retired else { return (0, .max) }
-        let free = lane.maxInFlight - lane.inFlight
+        guard !stopping, var lane = lanes[destination], !lane.retired, !lane.paused else { return (0, .max) }
+        var free = lane.maxInFlight - lane.inFlight
+        let probe = lane.breaker.allowance(now: now)
+        if let limit = probe.limit {
+            guard limit > 0 else { return (0, probe.wakeAt) }
+            free = min(free, limit)
+        }
         let allowed = lane.limiter.available(wanted: max(0, free), now: now)
         guard allowed > 0 else {
             return (0, free > 0 ? lane.limiter.nextAvailable(now: now) : .max)
@@ -180,10 +216,15 @@ public struct DeliveryLanes: Sendable {
 
     /// A claim's answer: the deliveries claimed (started now; the slots not used go back) and,
     /// when none was due, when the next one is. Returns the starts and when to tick again.
+    /// `startedAt`: when the claim committed (its attempts start then; `now` if not given), from
+    /// which a probe's `probe_every` is counted.
     public mutating func claimed(
-        _ tickets: [Ticket], destination: String, limit: Int, nextDue: Int64?, now: Int64
+        _ tickets: [Ticket], destination: String, limit: Int, nextDue: Int64?, now: Int64, startedAt: Int64? = nil
     ) -> (actions: [Action], wakeAt: Int64) {
         giveBack(destination, slots: limit - tickets.count)
+        if let probe = tickets.first, lanes[destination]?.breaker.isOpen == true {
+            lanes[destination]?.breaker.probeStarted(probe.deliveryID, now: max(now, startedAt ?? now))
+        }
         let wakeAt: Int64
         if tickets.isEmpty {
             wakeAt = nextDue.map { $0 > now ? $0 : now + pollInterval } ?? .max
@@ -199,19 +240,37 @@ public struct DeliveryLanes: Sendable {
     /// An attempt left the wire (or never went out): its slot is free now, not after the
     /// outcome's commit — the delivery stays claimed in the store until then, so nothing claims
     /// it twice. Returns the outcome to store, or the hand-back of a cancelled attempt.
+    ///
+    /// The destination's circuit breaker counts it: a delivered or rejected answer resets it, any
+    /// other failure counts toward `pause_after`; a cancelled or unsendable attempt counts for
+    /// nothing. When that opens or closes the breaker, `breakerChanges` says so.
     public mutating func attemptEnded(_ ticket: Ticket, _ end: AttemptEnd, now: Int64) -> Action {
-        lanes[ticket.destination]?.inFlight -= 1
-        lanes[ticket.destination]?.recording += 1
         let attempt = ticket.nextAttempt
+        let action: Action
+        let outcome: CircuitBreaker.Outcome
         switch end {
         case .cancelled:
-            return .handBack([ticket.deliveryID], dueAt: now)
+            action = .handBack([ticket.deliveryID], dueAt: now)
+            outcome = .notSent
         case .unsendable:
-            return .record(ticket, attempt: attempt, decision: .dead)
+            action = .record(ticket, attempt: attempt, decision: .dead)
+            outcome = .notSent
         case .finished(let result):
             let policy = lanes[ticket.destination]?.policy ?? DeliveryPolicy(retry: [])
-            return .record(ticket, attempt: attempt, decision: policy.decide(attempt: attempt, result: result, now: now))
+            let decision = policy.decide(attempt: attempt, result: result, now: now)
+            action = .record(ticket, attempt: attempt, decision: decision)
+            outcome = decision == .delivered || decision == .rejected ? .answered : .failed
         }
+        if lanes[ticket.destination]?.attemptEnded(ticket.deliveryID, outcome, now: now) == true, let state = lanes[ticket.destination]?.state {
+            breakerChanges.append((ticket.destination, state))
+        }
+        return action
+    }
+
+    /// The breaker changes since the last call, oldest first (and forgets them).
+    public mutating func takeBreakerChanges() -> [(destination: String, state: DestinationState)] {
+        defer { breakerChanges.removeAll() }
+        return breakerChanges
     }
 
     /// The outcome (or hand-back) of an ended attempt committed, or the store refused it: then
@@ -224,6 +283,36 @@ public struct DeliveryLanes: Sendable {
     /// A `handBack` of stranded deliveries the store refused: they wait for the next tick.
     public mutating func handBackFailed(_ deliveryIDs: [Int64]) {
         stranded.append(contentsOf: deliveryIDs)
+    }
+
+    // MARK: - Steering (SPEC §12)
+
+    /// An operator paused or resumed `destination` (the write committed): in force now. Paused,
+    /// it gets no new attempt (those on the wire end as they will); resumed, a probing
+    /// destination probes at once if its next probe is due. The owner wakes its loop after a resume.
+    public mutating func setPaused(_ destination: String, _ paused: Bool) {
+        lanes[destination]?.paused = paused
+        pauseRevision += 1
+    }
+
+    /// The paused set as read from the store (where `hookrelay pause` writes it), read after
+    /// `revision` was `pauseRevision`: ignored when a `setPaused` came since, which the read may
+    /// not include (the next read will). Returns true when it was applied.
+    @discardableResult
+    public mutating func pausedFromStore(_ paused: Set<String>, readSince revision: Int) -> Bool {
+        guard revision == pauseRevision else { return false }
+        for name in order { lanes[name]?.paused = paused.contains(name) }
+        return true
+    }
+
+    /// `destination`'s state; nil when it is not configured.
+    public func state(of destination: String) -> DestinationState? {
+        lanes[destination]?.state
+    }
+
+    /// Every destination's state, by name.
+    public var states: [String: DestinationState] {
+        lanes.mapValues(\.state)
     }
 
     // MARK: - Stop

@@ -7,7 +7,9 @@
 /// `timeout` (duration, default 10s), `retry` ([duration], default Mailgun's schedule),
 /// `success` ([int], default any 2xx), `max_in_flight` (int, default 16), `rate` (`"N/s"`, `"N/m"`),
 /// `ca_file` (path of a PEM file of CA certificates; default the system's CAs), `http_version`
-/// (`auto` | `1.1` | `2`, default auto; see `HTTPVersionPreference`).
+/// (`auto` | `1.1`, default auto; see `HTTPVersionPreference`), `pause_after` (int ≥ 0,
+/// default 20; 0 = never) and `probe_every` (duration, default 30s): the circuit breaker
+/// (SPEC §12, `CircuitBreaker`).
 public struct DestinationConfig: Sendable, Equatable {
     public var name: String
     public var url: String
@@ -32,6 +34,10 @@ public struct DestinationConfig: Sendable, Equatable {
     public var caFile: String?
     /// HTTP/1.1, HTTP/2, or HTTP/2 where the partner offers it over TLS.
     public var httpVersion: HTTPVersionPreference
+    /// Failed attempts in a row after which the destination is `probing`; 0 = never.
+    public var pauseAfter: Int
+    /// How often a `probing` destination gets one attempt.
+    public var probeEvery: Duration
 
     public init(
         name: String,
@@ -49,7 +55,9 @@ public struct DestinationConfig: Sendable, Equatable {
         maxInFlight: Int = 16,
         rate: Rate? = nil,
         caFile: String? = nil,
-        httpVersion: HTTPVersionPreference = .auto
+        httpVersion: HTTPVersionPreference = .auto,
+        pauseAfter: Int = 20,
+        probeEvery: Duration = .seconds(30)
     ) {
         self.name = name
         self.url = url
@@ -66,6 +74,8 @@ public struct DestinationConfig: Sendable, Equatable {
         self.rate = rate
         self.caFile = caFile
         self.httpVersion = httpVersion
+        self.pauseAfter = pauseAfter
+        self.probeEvery = probeEvery
     }
 }
 

@@ -3,7 +3,7 @@
 /// Times are Unix milliseconds. `user_version` records the schema version so a later
 /// release can migrate an existing data directory in place.
 enum StoreSchema {
-    static let version = 4
+    static let version = 5
 
     /// States of a finished delivery (in `deliveries_finished`; the others are in `deliveries_open`).
     static let finishedStates: Set<String> = ["delivered", "rejected", "dead"]
@@ -88,6 +88,18 @@ enum StoreSchema {
         CREATE INDEX IF NOT EXISTS failures_destination_time ON failures(destination, time);
 
         \(tokensTable)
+
+        \(pausedTable)
+        """
+
+    /// Destinations an operator paused (version 5, SPEC §12): a row while paused, deleted on
+    /// resume. Read by the running relay at most once a second; written by the admin API and
+    /// `hookrelay pause|resume`.
+    static let pausedTable = """
+        CREATE TABLE IF NOT EXISTS paused_destinations (
+            destination TEXT PRIMARY KEY,
+            paused_at   INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """
 
     /// Tokens in arrival order (version 4), each with the source that took it first (the token
@@ -136,6 +148,9 @@ enum StoreSchema {
             SELECT source, token, event_id, expires_at FROM tokens_v3 ORDER BY expires_at;
         DROP TABLE tokens_v3;
         """
+
+    /// Version 4 to 5: the paused destinations.
+    static let version5Upgrade = pausedTable
 
     /// Rewrites a version-1 store in place (to the current version), inside the caller's
     /// transaction. Version 1 keyed events by their text id with the body inline, and
