@@ -27,11 +27,18 @@ public final class PostgresStore: RelayStore {
     private let reader: LockedPGSession
     private let notifications: DueNotifications
     private let closed = Atomic<Bool>(false)
+    /// Destinations whose `rate` holds for the whole cluster (`RateSQL`).
+    private let rates: Mutex<[String: Rate]>
 
     /// Connects to `url`, creates or upgrades the schema (`allowUpgrade`; the operator's
     /// commands pass false) and starts the writer. Throws when PostgreSQL cannot be reached or
-    /// its schema is newer than this binary.
-    public init(url: String, claimLease: Duration = .seconds(30), queueLimit: Int = 10_000, allowUpgrade: Bool = true) throws {
+    /// its schema is newer than this binary. `rates`: each destination's `rate`, held for the
+    /// whole cluster (SPEC §10).
+    public init(
+        url: String, claimLease: Duration = .seconds(30), queueLimit: Int = 10_000, allowUpgrade: Bool = true,
+        rates: [String: Rate] = [:]
+    ) throws {
+        self.rates = Mutex(rates)
         location = URLMasking.mask(url)
         nodeID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
         self.claimLease = claimLease
@@ -49,6 +56,11 @@ public final class PostgresStore: RelayStore {
     }
 
     public var writeQueueDepth: Int { writer.queueDepth }
+
+    /// Replaces the destinations' rates (a reloaded config).
+    public func setRates(_ rates: [String: Rate]) {
+        self.rates.withLock { $0 = rates }
+    }
 
     /// True when PostgreSQL answers a query and the store is open.
     public func isReady() -> Bool {
@@ -81,8 +93,9 @@ public final class PostgresStore: RelayStore {
     public func accept(_ request: AcceptRequest, completion: @escaping @Sendable (Result<AcceptOutcome, StoreUnavailable>) -> Void) {
         let node = nodeID
         let leaseUntil = request.receivedAt + claimLease.milliseconds
+        let rates = request.destinations.contains(where: \.claimNow) ? self.rates.withLock { $0 } : [:]
         submit(PostgresResultWrite({ connection in
-            try AcceptSQL.perform(request, node: node, leaseUntil: leaseUntil, on: connection)
+            try AcceptSQL.perform(request, node: node, leaseUntil: leaseUntil, rates: rates, on: connection)
         }, completion: completion), bounded: true)
     }
 
@@ -96,9 +109,20 @@ public final class PostgresStore: RelayStore {
         guard !closed.load(ordering: .relaxed) else { return .failure(StoreUnavailable(.unavailable, "store is closed")) }
         let node = nodeID
         let leaseUntil = now + claimLease.milliseconds
+        let rate = rates.withLock { $0[destination] }
         do {
             return .success(try claimer.with { connection in
-                try DeliverySQL.claim(destination: destination, now: now, limit: limit, leaseUntil: leaseUntil, node: node, on: connection)
+                guard let rate else {
+                    return try DeliverySQL.claim(destination: destination, now: now, limit: limit, leaseUntil: leaseUntil, node: node, on: connection)
+                }
+                // The cluster's tokens first; those no due delivery used go back.
+                return try connection.transaction {
+                    let allowed = try RateSQL.take(limit, destination: destination, rate: rate, now: now, on: connection)
+                    guard allowed > 0 else { return [] }
+                    let claimed = try DeliverySQL.claim(destination: destination, now: now, limit: allowed, leaseUntil: leaseUntil, node: node, on: connection)
+                    try RateSQL.refund(allowed - claimed.count, destination: destination, rate: rate, on: connection)
+                    return claimed
+                }
             })
         } catch {
             return .failure(StoreUnavailable(.unavailable, "PostgreSQL: \(error)"))

@@ -33,7 +33,10 @@ public final class Relay: Sendable {
             Self.warn(tightened: directory.tightenedModes, logger: logger)
             let store: PostgresStore
             do {
-                store = try PostgresStore(url: url, claimLease: config.server.claimLease, queueLimit: config.server.queueLimit)
+                let rates = Dictionary(config.destinations.compactMap { destination in destination.rate.map { (destination.name, $0) } }) { $1 }
+                store = try PostgresStore(
+                    url: url, claimLease: config.server.claimLease, queueLimit: config.server.queueLimit, rates: rates
+                )
             } catch {
                 directory.release()
                 throw error

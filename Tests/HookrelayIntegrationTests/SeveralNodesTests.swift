@@ -201,6 +201,36 @@ struct SeveralNodesTests {
     }
 
     @Test(
+        "rate holds for the cluster: two nodes together send no faster than the destination's rate",
+        .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
+    )
+    func clusterWideRate() async throws {
+        try RequiredTool.require(PostgresCluster.available, PostgresCluster.missingMessage)
+        let store = try PostgresCluster.shared().createDatabase()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sink = try await SinkServer.start(.status(200))
+        let body = DeliveryTests.destination("slack", "http://127.0.0.1:\(sink.port)/slack", retry: #"["1s"]"#, extra: #"rate = "4/s""#)
+            + DeliveryTests.route(["slack"])
+        let nodes = try await Self.startNodes(2, store: store, directory: directory, body: body)
+        var accepted: Set<String> = []
+        for n in 0..<12 {
+            let id = "evt-rate-\(n)"
+            if try await HTTPTestClient.send(Self.factory.json(id: id), port: nodes[n % 2].ingest).status == 200 { accepted.insert(id) }
+        }
+        #expect(accepted.count == 12)
+        #expect(await Polling.until(timeout: .seconds(20)) { accepted.isSubset(of: Set(Self.eventIDs(sink))) })
+        // 12 at 4/s with a burst of one second's worth: at least 2 s from the first to the last.
+        // Each node on its own rate (a burst of 4 each) would be done in about half a second.
+        let times = sink.requests.map(\.receivedAt)
+        if let first = times.min(), let last = times.max() {
+            #expect(last - first >= .milliseconds(1500), "12 deliveries in \(last - first)")
+        }
+        await Self.stop(nodes)
+        await sink.stop()
+    }
+
+    @Test(
         "a replay on one node is delivered by another at once (LISTEN/NOTIFY)",
         .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
     )

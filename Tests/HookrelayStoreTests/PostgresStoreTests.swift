@@ -61,6 +61,31 @@ struct PostgresStoreTests {
         #expect(Set(ids).count == 200, "a delivery was handed out twice")
     }
 
+    @Test("a destination's rate holds for the cluster: two nodes claiming at once share one bucket of a second's worth")
+    func clusterWideRate() async throws {
+        let url = try PostgresCluster.shared().createDatabase()
+        let rates = ["d0": Rate(count: 2, per: .seconds(1))]
+        let first = try PostgresStore(url: url, rates: rates)
+        let second = try PostgresStore(url: url, rates: rates)
+        defer { first.close(); second.close() }
+        for index in 0..<20 { _ = await first.accept(StoreContractTests.request(id: "e\(index)", urls: ["http://crm.test/a"])) }
+        let firstBatch = try first.claimDue(destination: "d0", now: Self.now, limit: 10).get()
+        let secondBatch = try second.claimDue(destination: "d0", now: Self.now, limit: 10).get()
+        #expect(firstBatch.count + secondBatch.count == 2, "a second's worth for both nodes together")
+        #expect(try second.claimDue(destination: "d0", now: Self.now + 500, limit: 10).get().count == 1, "refilled at the rate")
+        #expect(try first.claimDue(destination: "d0", now: Self.now + 500, limit: 10).get().isEmpty)
+        // A burst is at most one second's worth however long the bucket rested.
+        #expect(try first.claimDue(destination: "d0", now: Self.now + 60_000, limit: 10).get().count == 2)
+        // A first attempt started at accept takes a token too; without one it is stored due.
+        guard case .accepted(1, let claimed) = try await first.accept(
+            StoreContractTests.request(id: "late", urls: ["http://crm.test/a"], claimNow: true, at: Self.now + 60_000)
+        ).get() else {
+            Issue.record("not accepted")
+            return
+        }
+        #expect(claimed.isEmpty, "the bucket is empty: no first attempt at accept")
+    }
+
     @Test("closing a node hands back every claim it holds: another node takes them at once")
     func closeHandsBack() async throws {
         let (first, second, _) = try Self.twoNodes(lease: .seconds(300))

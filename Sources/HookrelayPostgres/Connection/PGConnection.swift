@@ -63,6 +63,20 @@ final class PGConnection: @unchecked Sendable {
         return String(cString: PQcmdStatus(result))
     }
 
+    /// Runs `body` in a transaction of its own: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let result = try body()
+            let tag = try command("COMMIT")
+            guard tag == "COMMIT" else { throw PostgresError(message: "the transaction did not commit (\(tag))") }
+            return result
+        } catch {
+            if isInTransaction { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
     /// Runs one statement with `parameters` (`$1`…), prepared once on this connection.
     @discardableResult
     func query(_ sql: String, _ parameters: [PGValue] = []) throws(PostgresError) -> PGResult {

@@ -3,6 +3,7 @@ enum PGValue: Sendable {
     case text(String)
     case int(Int64)
     case bool(Bool)
+    case double(Double)
     case bytes([UInt8])
     case null
     /// A `text[]`, `bigint[]` or `boolean[]` parameter, written as an array literal.
@@ -25,6 +26,7 @@ enum PGValue: Sendable {
         case .text(let text): return .text(text)
         case .int(let value): return .text(String(value))
         case .bool(let value): return .text(value ? "t" : "f")
+        case .double(let value): return .text(String(value))
         case .bytes(let bytes): return .binary(bytes)
         case .null: return .none
         case .textArray(let values): return .text("{" + values.map(Self.quoted).joined(separator: ",") + "}")

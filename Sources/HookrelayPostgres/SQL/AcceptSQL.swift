@@ -105,9 +105,37 @@ enum AcceptSQL {
     static let call = "SELECT outcome, detail, inserted, claimed_urls, claimed_ids FROM hookrelay_accept($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
 
     /// Runs the accept of `request` on `connection` (inside the writer's transaction).
-    static func perform(_ request: AcceptRequest, node: String, leaseUntil: Int64, on connection: PGConnection) throws -> AcceptOutcome {
+    /// A first attempt started at accept takes its destination's cluster-wide rate token here
+    /// (`rates`); without one the delivery is stored due instead of claimed.
+    static func perform(
+        _ request: AcceptRequest, node: String, leaseUntil: Int64, rates: [String: Rate], on connection: PGConnection
+    ) throws -> AcceptOutcome {
         let event = request.event
-        let targets = request.destinations
+        var targets = request.destinations
+        var rated: [Int] = []
+        for index in targets.indices where targets[index].claimNow {
+            guard let rate = rates[targets[index].destination] else { continue }
+            if try RateSQL.take(1, destination: targets[index].destination, rate: rate, now: request.receivedAt, on: connection) == 1 {
+                rated.append(index)
+            } else {
+                targets[index].claimNow = false
+            }
+        }
+        let outcome = try call(request, targets: targets, node: node, leaseUntil: leaseUntil, on: connection)
+        // A token taken for a delivery not stored claimed (a duplicate) goes back.
+        let claimedURLs: [String] = if case .accepted(_, let claimed) = outcome { claimed.map(\.url) } else { [] }
+        for index in rated where !claimedURLs.contains(targets[index].url) {
+            if let rate = rates[targets[index].destination] {
+                try RateSQL.refund(1, destination: targets[index].destination, rate: rate, on: connection)
+            }
+        }
+        return outcome
+    }
+
+    private static func call(
+        _ request: AcceptRequest, targets: [DeliveryTarget], node: String, leaseUntil: Int64, on connection: PGConnection
+    ) throws -> AcceptOutcome {
+        let event = request.event
         let result = try connection.query(call, [
             .text(request.source), .text(event.id), .text(event.type), .optionalText(event.domain), .text(event.contentType),
             .bytes(request.body), .int(request.receivedAt), .optionalText(event.token), .int(request.tokenExpiresAt),

@@ -108,6 +108,7 @@ enum PostgresSchema {
         do {
             if current == 0 { try connection.execute(tables) }
             try connection.execute(AcceptSQL.function)
+            try connection.execute(RateSQL.function)
             try connection.execute("DELETE FROM hookrelay_schema; INSERT INTO hookrelay_schema (version) VALUES (\(version)); COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
