@@ -27,6 +27,8 @@ public final class PostgresStore: RelayStore {
     private let reader: LockedPGSession
     private let notifications: DueNotifications
     private let closed = Atomic<Bool>(false)
+    /// The connection URL (with its password: never printed; `location` is).
+    let url: String
     /// Destinations whose `rate` holds for the whole cluster (`RateSQL`).
     private let rates: Mutex<[String: Rate]>
 
@@ -39,6 +41,7 @@ public final class PostgresStore: RelayStore {
         rates: [String: Rate] = [:]
     ) throws {
         self.rates = Mutex(rates)
+        self.url = url
         location = URLMasking.mask(url)
         nodeID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
         self.claimLease = claimLease

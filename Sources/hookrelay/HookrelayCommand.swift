@@ -12,7 +12,7 @@ struct HookrelayCommand: AsyncParsableCommand {
         version: HookrelayVersion.current,
         subcommands: [
             ServeCommand.self, CheckCommand.self, SignCommand.self,
-            FailuresCommand.self, ReplayCommand.self, StatsCommand.self, TestCommand.self,
+            FailuresCommand.self, ReplayCommand.self, StatsCommand.self, TestCommand.self, MigrateCommand.self,
         ]
     )
 

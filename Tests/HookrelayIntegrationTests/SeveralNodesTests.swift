@@ -231,6 +231,56 @@ struct SeveralNodesTests {
     }
 
     @Test(
+        "migrate copies a SQLite store with pending retries into PostgreSQL: a node on it delivers them, and dedup, tokens and failures carry over",
+        .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
+    )
+    func migrateFromSQLite() async throws {
+        try RequiredTool.require(PostgresCluster.available, PostgresCluster.missingMessage)
+        let store = try PostgresCluster.shared().createDatabase()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let down = try RefusingPort()
+        let body = DeliveryTests.destination("crm", "http://127.0.0.1:\(down.port)/crm", retry: #"["2s", "2s", "2s", "2s"]"#)
+            + DeliveryTests.route(["crm"])
+        let sqlitePath = try directory.write("sqlite.conf", ProcessSupport.config(dataDirectory: directory.file("data"), body: body))
+        let sqlite = try RelayProcess(arguments: ["serve", "--config", sqlitePath])
+        let ports = try await sqlite.waitUntilListening()
+        var accepted: Set<String> = []
+        for n in 0..<5 {
+            let id = "evt-move-\(n)"
+            if try await HTTPTestClient.send(Self.factory.json(id: id, token: "token-move-\(n)"), port: ports.ingest).status == 200 { accepted.insert(id) }
+        }
+        #expect(accepted.count == 5)
+        // Every delivery failed once and waits for its retry (in the failure log).
+        #expect(await Polling.until {
+            let failures = try? await HTTPTestClient.send(TestRequest(method: "GET", path: "/admin/api/failures?limit=100"), port: ports.admin)
+            return accepted.allSatisfy { failures?.text.contains($0) == true }
+        })
+        sqlite.terminate()
+        #expect(await sqlite.waitForExit() == 0)
+
+        let migrate = try await RelayProcess.run(["migrate", "--config", sqlitePath, "--to", store])
+        #expect(migrate.status == 0, "\(migrate.output)")
+        #expect(migrate.output.contains("copied 5 events (5 deliveries, 5 still to make), 5 tokens and "), "\(migrate.output)")
+        let again = try await RelayProcess.run(["migrate", "--config", sqlitePath, "--to", store])
+        #expect(again.status == 1, "a second copy into a store that has events is refused: \(again.output)")
+
+        down.release()
+        let sink = try await SinkServer.start(.status(200), port: down.port)
+        let nodes = try await Self.startNodes(1, store: store, directory: directory, body: body)
+        #expect(await Polling.until(timeout: .seconds(20)) { accepted.isSubset(of: Set(Self.eventIDs(sink))) }, "the retries were not delivered")
+        // Dedup and the token rule carry over; so does the failure log.
+        let duplicate = try await HTTPTestClient.send(Self.factory.json(id: "evt-move-0", token: "token-move-0"), port: nodes[0].ingest)
+        #expect(duplicate.status == 200 && duplicate.text.contains("duplicate"), "\(duplicate.status) \(duplicate.text)")
+        let replay = try await HTTPTestClient.send(Self.factory.json(id: "evt-other", token: "token-move-1"), port: nodes[0].ingest)
+        #expect(replay.status == 403)
+        let failures = try await HTTPTestClient.send(TestRequest(method: "GET", path: "/admin/api/failures?limit=100"), port: nodes[0].admin)
+        #expect(accepted.allSatisfy { failures.text.contains($0) }, "\(failures.text)")
+        await Self.stop(nodes)
+        await sink.stop()
+    }
+
+    @Test(
         "a replay on one node is delivered by another at once (LISTEN/NOTIFY)",
         .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
     )
