@@ -97,9 +97,7 @@ public final class PostgresStore: RelayStore {
         let node = nodeID
         let leaseUntil = request.receivedAt + claimLease.milliseconds
         let rates = request.destinations.contains(where: \.claimNow) ? self.rates.withLock { $0 } : [:]
-        submit(PostgresResultWrite({ connection in
-            try AcceptSQL.perform(request, node: node, leaseUntil: leaseUntil, rates: rates, on: connection)
-        }, completion: completion), bounded: true)
+        submit(PostgresAcceptWrite(request, node: node, leaseUntil: leaseUntil, rates: rates, completion: completion), bounded: true)
     }
 
     // MARK: Delivery
@@ -134,7 +132,7 @@ public final class PostgresStore: RelayStore {
 
     public func record(_ attempt: AttemptRecord, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {
         let node = nodeID
-        submit(PostgresResultWrite({ connection in try DeliverySQL.record(attempt, node: node, on: connection) }, completion: completion))
+        submit(PostgresRecordWrite(statements: DeliverySQL.record(attempt, node: node), completion: completion))
     }
 
     public func release(deliveryIDs: [Int64], dueAt: Int64, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {

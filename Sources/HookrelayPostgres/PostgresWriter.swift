@@ -4,11 +4,36 @@ import HookrelayStore
 /// One unit of work for `PostgresWriter`: runs inside the writer's transaction and is told,
 /// after the commit, whether it became durable.
 protocol PostgresWrite: Sendable {
+    /// Statements the writer may send in pipeline mode with the rest of the batch (none of them
+    /// needs another's result); nil for a write that must run alone (`perform`).
+    var pipelined: [(sql: String, parameters: [PGValue])]? { get }
+    /// The results of `pipelined`, in order (inside the transaction, before COMMIT).
+    func receive(_ results: ArraySlice<PGResult>) throws
     /// Runs on the writer thread inside a transaction. May run more than once (after another
     /// write of the batch failed, or a deadlock with another node): each run does the same.
     func perform(on connection: PGConnection) throws
     /// Runs on the writer thread after COMMIT (failure nil), or with why it did not commit.
     func finish(failure: StoreUnavailable?)
+}
+
+extension PostgresWrite {
+    var pipelined: [(sql: String, parameters: [PGValue])]? { nil }
+    func receive(_ results: ArraySlice<PGResult>) throws {}
+}
+
+/// A write made only of pipelinable statements: run one by one when the batch runs again alone.
+protocol PipelinedWrite: PostgresWrite {
+    var statements: [(sql: String, parameters: [PGValue])] { get }
+}
+
+extension PipelinedWrite {
+    var pipelined: [(sql: String, parameters: [PGValue])]? { statements }
+
+    func perform(on connection: PGConnection) throws {
+        var results: [PGResult] = []
+        for statement in statements { results.append(try connection.query(statement.sql, statement.parameters)) }
+        try receive(results[...])
+    }
 }
 
 /// The node's single writer to PostgreSQL: a dedicated thread that runs queued writes in shared
@@ -135,13 +160,12 @@ final class PostgresWriter: @unchecked Sendable {
         if connection.isInTransaction { try connection.execute("ROLLBACK") }
         try connection.execute("BEGIN")
         var failed = false
-        for write in batch {
-            do { try write.perform(on: connection) } catch let error as PostgresError where error.isRetryable || error.isUnavailable {
-                throw error
-            } catch {
-                failed = true
-                break
-            }
+        do {
+            try runPipelined(batch, on: connection)
+        } catch let error as PostgresError where error.isRetryable || error.isUnavailable {
+            throw error
+        } catch {
+            failed = true
         }
         if failed {
             try connection.execute("ROLLBACK")
@@ -162,6 +186,28 @@ final class PostgresWriter: @unchecked Sendable {
         let tag = try connection.command("COMMIT")
         guard tag == "COMMIT" else { throw PostgresError(message: "the transaction did not commit (\(tag))") }
         return failures
+    }
+
+    /// The writes that must run alone first, then every pipelinable statement of the batch sent
+    /// back to back (`PGConnection.pipeline`), each write handed its results.
+    private func runPipelined(_ batch: [any PostgresWrite], on connection: PGConnection) throws {
+        var statements: [(sql: String, parameters: [PGValue])] = []
+        var spans: [(write: any PostgresWrite, count: Int)] = []
+        for write in batch {
+            if let pipelined = write.pipelined {
+                statements.append(contentsOf: pipelined)
+                spans.append((write, pipelined.count))
+            } else {
+                try write.perform(on: connection)
+            }
+        }
+        guard !statements.isEmpty else { return }
+        let results = try connection.pipeline(statements)
+        var start = 0
+        for (write, count) in spans {
+            try write.receive(results[start..<(start + count)])
+            start += count
+        }
     }
 
     private func fail(_ batch: [any PostgresWrite], _ error: any Error) {

@@ -86,6 +86,30 @@ struct PostgresStoreTests {
         #expect(claimed.isEmpty, "the bucket is empty: no first attempt at accept")
     }
 
+    @Test("a write PostgreSQL refuses fails alone: the others of its batch commit")
+    func failingWriteFailsAlone() async throws {
+        let url = try PostgresCluster.shared().createDatabase()
+        let store = try PostgresStore(url: url)
+        defer { store.close() }
+        for index in 0..<40 { _ = await store.accept(StoreContractTests.request(id: "e\(index)", urls: ["http://crm.test/a"])) }
+        let claimed = try store.claimDue(destination: "d0", now: Self.now, limit: 40).get()
+        #expect(claimed.count == 40)
+        // Submitted together, so the writer batches (pipelines) them; one status overflows its column.
+        let results = await withTaskGroup(of: (Int64, Bool).self) { group in
+            for (index, delivery) in claimed.enumerated() {
+                let record = StoreContractTests.record(delivery, attempt: 1, state: .retrying, next: Self.now + 60_000,
+                                                       status: index == 7 ? 3_000_000_000 : 500, at: Self.now)
+                group.addTask { (delivery.id, (try? await store.record(record).get()) != nil) }
+            }
+            var all: [Int64: Bool] = [:]
+            for await (id, stored) in group { all[id] = stored }
+            return all
+        }
+        #expect(results[claimed[7].id] == false, "the bad write is refused")
+        #expect(results.values.filter { $0 }.count == 39, "every other write committed")
+        #expect(try store.failureCount(FailureQuery(limit: 100)) == 39)
+    }
+
     @Test("closing a node hands back every claim it holds: another node takes them at once")
     func closeHandsBack() async throws {
         let (first, second, _) = try Self.twoNodes(lease: .seconds(300))

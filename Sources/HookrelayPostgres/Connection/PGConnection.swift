@@ -80,21 +80,77 @@ final class PGConnection: @unchecked Sendable {
     /// Runs one statement with `parameters` (`$1`…), prepared once on this connection.
     @discardableResult
     func query(_ sql: String, _ parameters: [PGValue] = []) throws(PostgresError) -> PGResult {
-        let name: String
-        if let known = prepared[sql] {
-            name = known
-        } else {
-            name = "s\(prepared.count)"
-            let result = PQprepare(handle, name, sql, Int32(parameters.count), nil)
-            try check(result, sql: sql)
-            PQclear(result)
-            prepared[sql] = name
-        }
+        let name = try preparedName(sql, parameterCount: parameters.count)
         let result = Self.withParameters(parameters) { values, lengths, formats in
             PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 0)
         }
         try check(result, sql: sql)
         return PGResult(result!)
+    }
+
+    /// Runs `statements` in pipeline mode: sent back to back, their results read after, so a
+    /// batch costs about one round trip per `chunk` statements instead of one each. Results
+    /// come back in order; the first failure is thrown once the chunk is read (the statements
+    /// after it were not run, and an open transaction is left failed: the caller rolls back).
+    func pipeline(_ statements: [(sql: String, parameters: [PGValue])], chunk: Int = 128) throws(PostgresError) -> [PGResult] {
+        var names: [String] = []
+        names.reserveCapacity(statements.count)
+        for statement in statements { names.append(try preparedName(statement.sql, parameterCount: statement.parameters.count)) }
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError(message: "cannot enter pipeline mode: \(String(cString: PQerrorMessage(handle)))", connectionLost: isBroken)
+        }
+        defer { PQexitPipelineMode(handle) }
+        var results: [PGResult] = []
+        results.reserveCapacity(statements.count)
+        var start = 0
+        while start < statements.count {
+            let end = min(start + chunk, statements.count)
+            for index in start..<end {
+                let parameters = statements[index].parameters
+                let sent = Self.withParameters(parameters) { values, lengths, formats in
+                    PQsendQueryPrepared(handle, names[index], Int32(parameters.count), values, lengths, formats, 0)
+                }
+                guard sent == 1 else { throw PostgresError(message: String(cString: PQerrorMessage(handle)), connectionLost: true) }
+            }
+            guard PQpipelineSync(handle) == 1 else { throw PostgresError(message: String(cString: PQerrorMessage(handle)), connectionLost: true) }
+            var failure: PostgresError?
+            for index in start..<end {
+                guard let result = PQgetResult(handle) else {
+                    throw PostgresError(message: "pipeline: no result (\(String(cString: PQerrorMessage(handle))))", connectionLost: true)
+                }
+                let status = PQresultStatus(result)
+                if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
+                    results.append(PGResult(result))
+                } else {
+                    if failure == nil && status != PGRES_PIPELINE_ABORTED {
+                        let state = PQresultErrorField(result, cpostgres_diag_sqlstate()).map { String(cString: $0) }
+                        let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+                        failure = PostgresError(sqlState: state, message: "\(message) (in: \(statements[index].sql.prefix(60)))", connectionLost: isBroken)
+                    }
+                    PQclear(result)
+                }
+                // Each statement's results end with a NULL.
+                if let extra = PQgetResult(handle) { PQclear(extra) }
+            }
+            guard let sync = PQgetResult(handle) else { throw PostgresError(message: "pipeline: no sync", connectionLost: true) }
+            let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+            PQclear(sync)
+            guard synced else { throw PostgresError(message: "pipeline: out of step", connectionLost: true) }
+            if let failure { throw failure }
+            start = end
+        }
+        return results
+    }
+
+    /// The name of `sql` prepared on this connection (prepared now if new).
+    private func preparedName(_ sql: String, parameterCount: Int) throws(PostgresError) -> String {
+        if let known = prepared[sql] { return known }
+        let name = "s\(prepared.count)"
+        let result = PQprepare(handle, name, sql, Int32(parameterCount), nil)
+        try check(result, sql: sql)
+        PQclear(result)
+        prepared[sql] = name
+        return name
     }
 
     /// Waits up to `timeout` for notifications (LISTEN) and returns their payloads by channel.

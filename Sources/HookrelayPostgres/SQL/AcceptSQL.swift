@@ -135,13 +135,22 @@ enum AcceptSQL {
     private static func call(
         _ request: AcceptRequest, targets: [DeliveryTarget], node: String, leaseUntil: Int64, on connection: PGConnection
     ) throws -> AcceptOutcome {
+        outcome(try connection.query(call, parameters(request, targets: targets, node: node, leaseUntil: leaseUntil)), targets: targets)
+    }
+
+    /// The parameters of `call` for `request` going to `targets`.
+    static func parameters(_ request: AcceptRequest, targets: [DeliveryTarget], node: String, leaseUntil: Int64) -> [PGValue] {
         let event = request.event
-        let result = try connection.query(call, [
+        return [
             .text(request.source), .text(event.id), .text(event.type), .optionalText(event.domain), .text(event.contentType),
             .bytes(request.body), .int(request.receivedAt), .optionalText(event.token), .int(request.tokenExpiresAt),
             .textArray(targets.map(\.destination)), .textArray(targets.map(\.url)), .boolArray(targets.map(\.claimNow)),
             .int(leaseUntil), .text(node),
-        ])
+        ]
+    }
+
+    /// The outcome `call` answered.
+    static func outcome(_ result: PGResult, targets: [DeliveryTarget]) -> AcceptOutcome {
         switch result.text(0, 0) {
         case "replayed":
             return .tokenReplayed(originalEventID: result.text(0, 1))
@@ -158,6 +167,54 @@ enum AcceptSQL {
             return .accepted(newDeliveries: Int(result.int(0, 2)), claimed: claimed)
         default:
             return .duplicate
+        }
+    }
+}
+
+/// One accept in the writer's batch: pipelined with the others (one statement), unless a first
+/// attempt at accept must take a cluster-wide rate token first (`AcceptSQL.perform`).
+///
+/// `@unchecked Sendable`: `outcome` is set and read on the writer thread only.
+final class PostgresAcceptWrite: PostgresWrite, @unchecked Sendable {
+    private let request: AcceptRequest
+    private let node: String
+    private let leaseUntil: Int64
+    private let rates: [String: Rate]
+    private let completion: @Sendable (Result<AcceptOutcome, StoreUnavailable>) -> Void
+    private var outcome: AcceptOutcome?
+
+    init(
+        _ request: AcceptRequest, node: String, leaseUntil: Int64, rates: [String: Rate],
+        completion: @escaping @Sendable (Result<AcceptOutcome, StoreUnavailable>) -> Void
+    ) {
+        self.request = request
+        self.node = node
+        self.leaseUntil = leaseUntil
+        self.rates = rates
+        self.completion = completion
+    }
+
+    var pipelined: [(sql: String, parameters: [PGValue])]? {
+        if !rates.isEmpty, request.destinations.contains(where: { $0.claimNow && rates[$0.destination] != nil }) { return nil }
+        return [(AcceptSQL.call, AcceptSQL.parameters(request, targets: request.destinations, node: node, leaseUntil: leaseUntil))]
+    }
+
+    func receive(_ results: ArraySlice<PGResult>) throws {
+        guard let result = results.first else { throw PostgresError(message: "accept: no result") }
+        outcome = AcceptSQL.outcome(result, targets: request.destinations)
+    }
+
+    func perform(on connection: PGConnection) throws {
+        outcome = try AcceptSQL.perform(request, node: node, leaseUntil: leaseUntil, rates: rates, on: connection)
+    }
+
+    func finish(failure: StoreUnavailable?) {
+        if let failure {
+            completion(.failure(failure))
+        } else if let outcome {
+            completion(.success(outcome))
+        } else {
+            completion(.failure(StoreUnavailable(.unavailable, "accept produced no result")))
         }
     }
 }

@@ -84,20 +84,22 @@ enum DeliverySQL {
         return claimed.sorted { $0.id < $1.id }
     }
 
-    static func record(_ attempt: AttemptRecord, node: String, on connection: PGConnection) throws {
-        try connection.query(recordOutcome, [
+    /// An attempt's outcome and, for a failed one, its failure-log record.
+    static func record(_ attempt: AttemptRecord, node: String) -> [(sql: String, parameters: [PGValue])] {
+        var statements: [(sql: String, parameters: [PGValue])] = [(recordOutcome, [
             .text(attempt.state.rawValue), .int(Int64(attempt.attempt)), .optionalInt(attempt.nextAttemptAt),
             .optionalInt(attempt.status.map(Int64.init)), .optionalText(attempt.error), .int(attempt.time),
             .int(attempt.deliveryID), .text(node),
-        ])
+        ])]
         if attempt.isFailure {
-            try connection.query(insertFailure, [
+            statements.append((insertFailure, [
                 .int(attempt.time), .text(attempt.eventID), .text(attempt.eventType), .text(attempt.destination),
                 .text(attempt.url), .int(Int64(attempt.attempt)), .optionalInt(attempt.status.map(Int64.init)),
                 .text(attempt.error ?? "http"), .optionalText(attempt.message), .text(attempt.response),
                 .optionalInt(attempt.nextAttemptAt), .int(Int64(attempt.replays)),
-            ])
+            ]))
         }
+        return statements
     }
 
     static func release(_ ids: [Int64], dueAt: Int64, node: String, on connection: PGConnection) throws {
@@ -138,5 +140,15 @@ enum DeliverySQL {
         removed += try connection.query(purgeEvents, [.int(cutoff)]).changes
         removed += try connection.query(purgeFailures, [.int(now - failureRetention.milliseconds)]).changes
         return removed
+    }
+}
+
+/// One attempt's outcome in the writer's batch, pipelined with the others.
+struct PostgresRecordWrite: PipelinedWrite {
+    let statements: [(sql: String, parameters: [PGValue])]
+    let completion: @Sendable (Result<Void, StoreUnavailable>) -> Void
+
+    func finish(failure: StoreUnavailable?) {
+        completion(failure.map { .failure($0) } ?? .success(()))
     }
 }
