@@ -281,6 +281,29 @@ struct SeveralNodesTests {
     }
 
     @Test(
+        "a node older than the schema refuses to start: serve exits 1 with a clear message, the password masked",
+        .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
+    )
+    func olderNodeRefuses() async throws {
+        try RequiredTool.require(PostgresCluster.available, PostgresCluster.missingMessage)
+        let cluster = try PostgresCluster.shared()
+        let database = "hr_newer_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try cluster.createDatabase(database)
+        try cluster.psql("CREATE TABLE hookrelay_schema (version integer NOT NULL); INSERT INTO hookrelay_schema VALUES (999)", database: database)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = "postgres://\(cluster.user):s3cret@127.0.0.1:\(cluster.port)/\(database)"
+        let path = try directory.write("node.conf", Self.config(
+            store: store, dataDirectory: directory.file("data"),
+            body: DeliveryTests.destination("crm", "http://127.0.0.1:9/crm") + DeliveryTests.route(["crm"])
+        ))
+        let (status, output) = try await RelayProcess.run(["serve", "--config", path])
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("schema version 999, newer than this hookrelay"), "\(output)")
+        #expect(!output.contains("s3cret"), "\(output)")
+    }
+
+    @Test(
         "a replay on one node is delivered by another at once (LISTEN/NOTIFY)",
         .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
     )
