@@ -17,7 +17,9 @@ public final class PostgresCluster: Sendable {
     /// `/usr/lib/postgresql/<newest>/bin`, else the directory on PATH holding `initdb`.
     public static let binDirectory: String? = {
         let fileManager = FileManager.default
-        if let configured = ProcessInfo.processInfo.environment["HOOKRELAY_PG_BIN"] { return configured }
+        if let configured = ProcessInfo.processInfo.environment["HOOKRELAY_PG_BIN"] {
+            return fileManager.isExecutableFile(atPath: "\(configured)/initdb") ? configured : nil
+        }
         let debian = "/usr/lib/postgresql"
         if let versions = try? fileManager.contentsOfDirectory(atPath: debian) {
             for version in versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) }) {
