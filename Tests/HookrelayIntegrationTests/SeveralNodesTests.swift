@@ -85,6 +85,10 @@ struct SeveralNodesTests {
         #expect(Self.eventIDs(sink).filter { $0 == "evt-both" }.count == 1)
         let missing = try await HTTPTestClient.send(TestRequest(method: "GET", path: "/admin/api/events/evt-other"), port: nodes[0].admin)
         #expect(missing.status == 404, "a replayed token stores nothing")
+        // The operator's commands read the cluster's store too (SPEC §10).
+        let stats = try await RelayProcess.run(["stats", "--config", directory.file("node1.conf")])
+        #expect(stats.status == 0, "\(stats.output)")
+        #expect(stats.output.contains("events stored: 1"), "\(stats.output)")
         await Self.stop(nodes)
         await sink.stop()
     }
