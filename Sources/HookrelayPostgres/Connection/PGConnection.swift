@@ -12,10 +12,14 @@ final class PGConnection: @unchecked Sendable {
     private var prepared: [String: String] = [:]
 
     /// Connects with `url` (a `postgres://` URI or a libpq keyword string). `connectTimeout`
-    /// bounds the connect, so a refused or silent server becomes an error within that time.
+    /// bounds the connect, so a refused or silent server becomes an error within that time;
+    /// `tcp_user_timeout` (4 s) and keepalives turn a peer that vanished (a network partition, a
+    /// powered-off host) into an error instead of a wait, so ingest can answer 503 (SPEC §10).
     init(url: String, connectTimeout: Int = 3) throws(PostgresError) {
-        let keywords = ["dbname", "connect_timeout", "application_name", "keepalives_idle", "keepalives_interval", "keepalives_count"]
-        let values = [url, "\(connectTimeout)", "hookrelay", "5", "2", "2"]
+        let keywords = [
+            "dbname", "connect_timeout", "application_name", "tcp_user_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+        ]
+        let values = [url, "\(connectTimeout)", "hookrelay", "4000", "5", "2", "2"]
         let connection = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
