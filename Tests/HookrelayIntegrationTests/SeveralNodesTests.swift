@@ -134,6 +134,32 @@ struct SeveralNodesTests {
     }
 
     @Test(
+        "a node started while PostgreSQL is down waits for it instead of exiting, then serves",
+        .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
+    )
+    func startWhilePostgresDown() async throws {
+        try RequiredTool.require(PostgresCluster.available, PostgresCluster.missingMessage)
+        let cluster = try PostgresCluster()  // its own: this test stops it
+        let store = try cluster.createDatabase()
+        try cluster.stop()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sink = try await SinkServer.start(.status(200))
+        let body = DeliveryTests.destination("crm", "http://127.0.0.1:\(sink.port)/crm", retry: #"["1s"]"#) + DeliveryTests.route(["crm"])
+        let path = try directory.write("node.conf", Self.config(store: store, dataDirectory: directory.file("data"), body: body))
+        let node = try RelayProcess(arguments: ["serve", "--config", path])
+        #expect(await Polling.until(timeout: .seconds(10)) { node.outputText.contains("PostgreSQL unreachable") }, "\(node.outputText)")
+        #expect(node.isRunning, "the node exited: \(node.outputText)")
+        try cluster.start()
+        let ports = try await node.waitUntilListening()
+        #expect(try await HTTPTestClient.send(Self.factory.json(id: "evt-late"), port: ports.ingest).status == 200)
+        #expect(await Polling.until { Self.eventIDs(sink).contains("evt-late") })
+        node.terminate()
+        #expect(await node.waitForExit() == 0)
+        await sink.stop()
+    }
+
+    @Test(
         "a node killed with -9 under load: every 200 is delivered, its claims by the other node once the lease ran out",
         .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
     )
