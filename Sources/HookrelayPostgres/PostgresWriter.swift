@@ -221,6 +221,8 @@ final class PostgresWriter: @unchecked Sendable {
 }
 
 /// The last write before the writer stops (hand back this node's claims).
+///
+/// `@unchecked Sendable`: `body` is handed over once, then run on the writer thread only.
 private struct FinalWrite: PostgresWrite, @unchecked Sendable {
     let body: (PGConnection) throws -> Void
     func perform(on connection: PGConnection) throws { try body(connection) }

@@ -5,7 +5,8 @@ import Foundation
 /// doubling up to 5 s, SPEC §10), so a use while PostgreSQL is down fails at once instead of
 /// waiting for a connect.
 ///
-/// Not locked itself: its owner serialises uses (`LockedPGSession`, or the writer thread).
+/// `@unchecked Sendable`: not locked itself; its one owner serialises every use
+/// (`LockedPGSession`, the writer thread, or the listening thread).
 final class PGSession: @unchecked Sendable {
     private let url: String
     /// Run on each new connection before its first use (LISTEN, settings).
@@ -71,6 +72,8 @@ final class PGSession: @unchecked Sendable {
 }
 
 /// A `PGSession` shared by threads: one use at a time.
+///
+/// `@unchecked Sendable`: every use of `session` holds `lock`.
 final class LockedPGSession: @unchecked Sendable {
     private let session: PGSession
     private let lock = NSLock()

@@ -5,7 +5,9 @@
 /// claimed next: its next attempt, or — while a node holds it (`claimed_by`) — the end of that
 /// node's lease, after which any node may claim it again. Finished deliveries have none.
 enum PostgresSchema {
-    /// The version this binary writes; a database with a higher one is refused.
+    /// The version this binary writes; a database with a higher one is refused. The server-side
+    /// functions (`AcceptSQL.function`, `RateSQL.function`) are installed with the schema: a
+    /// change to one is a new version, so every node of a version runs the same SQL.
     static let version = 1
 
     /// Key of the advisory lock held while the schema is created or upgraded ('hookrelay').
