@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CurlShim", dependencies: ["CCurl"]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Pure logic: no sockets, no files, no database. Unit-tested directly.
         .target(
@@ -44,6 +45,12 @@ let package = Package(
         .target(
             name: "HookrelayStore",
             dependencies: ["HookrelayCore", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        // The store for several nodes: PostgreSQL through libpq (SPEC §10).
+        .target(
+            name: "HookrelayPostgres",
+            dependencies: ["HookrelayCore", "HookrelayStore", "CPostgres"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -66,7 +73,7 @@ let package = Package(
         .target(
             name: "HookrelayRuntime",
             dependencies: [
-                "HookrelayCore", "HookrelayStore", "HookrelayHTTP", "HookrelayCurl",
+                "HookrelayCore", "HookrelayStore", "HookrelayPostgres", "HookrelayHTTP", "HookrelayCurl",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -78,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "hookrelay",
             dependencies: [
-                "HookrelayCore", "HookrelayConfig", "HookrelayRuntime", "HookrelayCurl", "HookrelayStore",
+                "HookrelayCore", "HookrelayConfig", "HookrelayRuntime", "HookrelayCurl", "HookrelayStore", "HookrelayPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,7 +123,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "HookrelayStoreTests", dependencies: ["HookrelayStore", "HookrelayCore", "HookrelayTestSupport", "CSQLite"],
+            name: "HookrelayStoreTests", dependencies: ["HookrelayStore", "HookrelayPostgres", "HookrelayCore", "HookrelayTestSupport", "CSQLite"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -138,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "HookrelayIntegrationTests",
             dependencies: [
-                "HookrelayCore", "HookrelayConfig", "HookrelayStore", "HookrelayRuntime", "HookrelayTestSupport", "CSQLite",
+                "HookrelayCore", "HookrelayConfig", "HookrelayStore", "HookrelayPostgres", "HookrelayRuntime", "HookrelayTestSupport", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

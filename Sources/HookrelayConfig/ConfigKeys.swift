@@ -32,6 +32,8 @@ enum ServerKey: String, ConfigKey {
     case maxConnections = "max_connections"
     case headerTimeout = "header_timeout"
     case adminHosts = "admin_hosts"
+    case store
+    case claimLease = "claim_lease"
 }
 
 /// `[[source]]`.

@@ -55,6 +55,15 @@ extension Loader {
                 }
                 server.adminHosts = hosts
             }
+            if let url = try r.string(Key.store) {
+                let scheme = url.prefix(while: { $0 != ":" }).lowercased()
+                guard scheme == "postgres" || scheme == "postgresql", url.contains("://") else {
+                    throw context.error(.invalidValue, location.key(Key.store),
+                                        "store \(shownURL(url)) is not a postgres:// URL (e.g. \"postgres://user:pw@host:5432/db\"; leave store out for SQLite in data_dir)")
+                }
+                server.store = url
+            }
+            if let lease = try r.duration(Key.claimLease) { server.claimLease = lease }
         }
         if let r = holder(Key.maxURLsPerEvent), let limit = try r.int(Key.maxURLsPerEvent, atLeast: 1) {
             server.maxURLsPerEvent = limit
@@ -78,6 +87,24 @@ extension Loader {
                                 "max_buffered (\(server.maxBuffered) bytes) is smaller than max_body (\(server.maxBody) bytes): no body that large could ever be admitted")
         }
         return server
+    }
+
+    /// On a shared store, a claim must outlive an attempt (SPEC §10): `claim_lease` at least the
+    /// longest destination `timeout` plus `ServerConfig.claimLeaseMargin`, or another node would
+    /// take a delivery over while its attempt is still on the wire.
+    func checkClaimLease(_ server: ServerConfig, destinations: [DestinationConfig]) throws(ConfigError) {
+        guard server.store != nil, let longest = destinations.max(by: { $0.timeout < $1.timeout }) else { return }
+        let needed = longest.timeout + ServerConfig.claimLeaseMargin
+        guard server.claimLease < needed else { return }
+        let location = ConfigLocation(section: .table(TopKey.server.rawValue)).key(Key.claimLease)
+        throw context.error(.conflict, location,
+                            "claim_lease \(Self.seconds(server.claimLease)) is shorter than destination \(context.shown(longest.name))'s timeout \(Self.seconds(longest.timeout)) plus a margin of \(Self.seconds(ServerConfig.claimLeaseMargin)): another node could take over a delivery while its attempt is still on the wire; set claim_lease to at least \(Self.seconds(needed))")
+    }
+
+    /// A duration as a message shows it (`30s`, `1.5s`).
+    static func seconds(_ duration: Duration) -> String {
+        let millis = duration.milliseconds
+        return millis % 1000 == 0 ? "\(millis / 1000)s" : "\(millis)ms"
     }
 
     func address(_ text: String, at location: ConfigLocation) throws(ConfigError) -> SocketAddressSpec {

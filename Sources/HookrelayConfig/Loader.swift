@@ -17,7 +17,7 @@ struct Loader {
     mutating func load() throws(ConfigError) -> LoadedConfig {
         let top = TableReader(root, at: .top, context: context)
         try top.checkKeys(TopKey.names + TopKey.serverKeys.map(\.rawValue), hints: [
-            "store": "this build keeps its store in SQLite under server.data_dir",
+            "store": "write it in [server] (server.store); absent, the store is SQLite under server.data_dir",
             "sources": "write each source as a [[source]] table",
             "destinations": "write each destination as a [[destination]] table",
             "routes": "write each route as a [[route]] table",
@@ -27,6 +27,7 @@ struct Loader {
         let sources = try loadSources()
         let destinations = try loadDestinations(defaults: defaults)
         let routes = try loadRoutes(sources: sources, destinations: destinations)
+        try checkClaimLease(server, destinations: destinations)
         let config = RelayConfig(server: server, sources: sources, destinations: destinations, routes: routes)
 
         if let violation = RoutingTable(config: config).violations(maxURLsPerEvent: server.maxURLsPerEvent).first {

@@ -77,6 +77,8 @@ final class DeliveryScheduler: @unchecked Sendable {
     }
 
     func start() {
+        // Another node's replay or hand-back: look at once (SPEC §10).
+        store.watchForDueWork { [weak self] in self?.wake() }
         let thread = Thread { [self] in runLoop() }
         thread.name = "hookrelay-scheduler"
         self.thread = thread

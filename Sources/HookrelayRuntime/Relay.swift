@@ -2,6 +2,7 @@ public import HookrelayCore
 import Foundation
 import HookrelayCurl
 import HookrelayHTTP
+import HookrelayPostgres
 public import HookrelayStore
 public import Logging
 public import NIOCore
@@ -32,30 +33,56 @@ public final class Relay: Sendable {
     let scheduler: DeliveryScheduler
     private let sampler: QueueDepthSampler
     private let addresses = Mutex<(ingest: SocketAddress?, admin: SocketAddress?)>((nil, nil))
+    /// `data_dir` held while the store is PostgreSQL (the SQLite store holds it itself).
+    private let nodeDirectory: NodeDirectory?
 
-    /// Opens the SQLite store in `data_dir`; nothing listens until `start()`.
+    /// Opens the store: PostgreSQL when `[server] store` is set (SPEC §10), else SQLite in
+    /// `data_dir`; nothing listens until `start()`.
     public convenience init(config: RelayConfig, logger: Logger) throws {
-        let store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
-        for tightened in store.tightenedModes {
-            logger.warning("data_dir was open to other users; made private", metadata: [
-                "path": "\(tightened.path)", "mode": "\(String(tightened.oldMode, radix: 8))", "now": "\(String(tightened.newMode, radix: 8))",
-            ])
+        if let url = config.server.store {
+            let directory = try NodeDirectory(config.server.dataDirectory)
+            Self.warn(tightened: directory.tightenedModes, logger: logger)
+            let store: PostgresStore
+            do {
+                let rates = Dictionary(config.destinations.compactMap { destination in destination.rate.map { (destination.name, $0) } }) { $1 }
+                store = try PostgresStore(
+                    url: url, claimLease: config.server.claimLease, queueLimit: config.server.queueLimit, rates: rates
+                )
+            } catch {
+                directory.release()
+                throw error
+            }
+            try self.init(config: config, store: store, logger: logger, nodeDirectory: directory)
+            return
         }
+        let store = try EventStore(directory: config.server.dataDirectory, queueLimit: config.server.queueLimit)
+        Self.warn(tightened: store.tightenedModes, logger: logger)
         if store.recoveryDeferred {
             logger.warning("the disk is full: deliveries in flight at the last stop become due once the store can write again")
         }
         try self.init(config: config, store: store, logger: logger)
     }
 
-    /// A relay on `store`, which it owns from now on (closed by `stop`, or at once if this fails).
-    public init(config: RelayConfig, store: any RelayStore, logger: Logger) throws {
+    private static func warn(tightened: [TightenedMode], logger: Logger) {
+        for tightened in tightened {
+            logger.warning("data_dir was open to other users; made private", metadata: [
+                "path": "\(tightened.path)", "mode": "\(String(tightened.oldMode, radix: 8))", "now": "\(String(tightened.newMode, radix: 8))",
+            ])
+        }
+    }
+
+    /// A relay on `store`, which it owns from now on (closed by `stop`, or at once if this fails);
+    /// `nodeDirectory`, when given, is released with it.
+    public init(config: RelayConfig, store: any RelayStore, logger: Logger, nodeDirectory: NodeDirectory? = nil) throws {
         live = Mutex(config)
         reloadStatus = ReloadStatus(loadedAt: WallClock.system.now())
         self.logger = logger
+        self.nodeDirectory = nodeDirectory
         do {
             engine = try CurlEngine()
         } catch {
             store.close()  // its writer and checkpointer threads would otherwise outlive the failed start
+            nodeDirectory?.release()
             throw error
         }
         self.store = store
@@ -147,7 +174,7 @@ public final class Relay: Sendable {
         if let both {
             logger.info("listening", metadata: [
                 "ingest": "\(both.ingest.hookrelayDescription)", "admin": "\(both.admin.hookrelayDescription)",
-                "data_dir": "\(server.dataDirectory)",
+                "data_dir": "\(server.dataDirectory)", "store": "\(store.location)",
             ])
             for source in config.sources where source.scheme == .none {
                 logger.warning("source accepts unsigned requests", metadata: ["source": "\(source.name)", "path": "\(source.path)"])
@@ -172,6 +199,7 @@ public final class Relay: Sendable {
     /// Closes the store and the listeners' event loops; the last step.
     func closeStore() async {
         store.close()
+        nodeDirectory?.release()
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }

@@ -197,6 +197,9 @@ public final class EventStore: Sendable {
 
 extension EventStore: RelayStore {
     public var location: String { path }
+
+    /// Only this process writes the file: nothing becomes due behind the scheduler's back.
+    public func watchForDueWork(_ wake: @escaping @Sendable () -> Void) {}
 }
 
 /// A connection used by one caller at a time.

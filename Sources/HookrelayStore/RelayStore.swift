@@ -18,6 +18,10 @@ public protocol RelayStore: OperatorViewStore {
     func isReady() -> Bool
     /// Commits what is queued and closes; later writes answer `unavailable`.
     func close()
+    /// Calls `wake` whenever deliveries became due now outside this process's view (another
+    /// node's replay or hand-back, SPEC §10), so the scheduler looks again at once rather than
+    /// at its next poll. A store only this process writes never calls it.
+    func watchForDueWork(_ wake: @escaping @Sendable () -> Void)
 
     // MARK: Ingest (SPEC §2–§4)
 

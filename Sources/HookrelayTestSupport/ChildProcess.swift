@@ -222,6 +222,9 @@ public final class ChildProcess: Sendable {
     /// Everything the child wrote to its piped stdout and stderr so far.
     public var outputText: String { output.text }
 
+    /// True once the output pipes reached EOF (for a blocking caller that polls it).
+    public var outputEnded: Bool { readersDone.count.load(ordering: .acquiring) == readerCount }
+
     /// Waits up to `timeout` for the output pipes to reach EOF (the child and anything that
     /// inherited them have closed them); true when they did.
     public func waitForOutputEnd(timeout: Duration = .seconds(5)) async -> Bool {

@@ -14,6 +14,11 @@ struct CheckCommand: ParsableCommand {
         let loaded = try options.load()
         for warning in loaded.warnings { printError("warning: \(warning)") }
         print("\(options.config): OK")
+        if let url = loaded.config.server.store {
+            // Its password is never printed (SPEC §11): masked, or the env:/file: reference.
+            let lease = loaded.config.server.claimLease.milliseconds
+            print("store: \(loaded.reference(of: url) ?? URLMasking.mask(url)) (claim_lease \(lease % 1000 == 0 ? "\(lease / 1000)s" : "\(lease)ms"))")
+        }
         // URLs may carry secrets (a Slack webhook path, a password, a ?token=): printed masked. A
         // value read from env:/file: is never printed: its reference (`env:NAME`) is (SPEC §11).
         print(RoutingTable(config: loaded.config).rendered(

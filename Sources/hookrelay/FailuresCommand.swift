@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookrelayCore
+import HookrelayPostgres
 import HookrelayRuntime
 import HookrelayStore
 
@@ -74,8 +75,17 @@ enum OperatorStore {
     }
 
     /// The opened store; nil (with a note) when there is none yet, unless `create` (a pause
-    /// written before the relay's first start).
-    static func open(_ config: RelayConfig, create: Bool = false) throws -> EventStore? {
+    /// written before the relay's first start). With `[server] store` set, the cluster's
+    /// PostgreSQL store (SPEC §10: any node's commands show the whole cluster).
+    static func open(_ config: RelayConfig, create: Bool = false) throws -> (any RelayStore)? {
+        if let url = config.server.store {
+            do {
+                return try PostgresStore(url: url, claimLease: config.server.claimLease, allowUpgrade: false)
+            } catch {
+                printError("hookrelay: cannot open the store: \(error)")
+                throw ExitStatus.runtimeFailure
+            }
+        }
         let directory = config.server.dataDirectory
         let file = (directory as NSString).appendingPathComponent("hookrelay.sqlite")
         guard create || FileManager.default.fileExists(atPath: file) else {

@@ -13,7 +13,7 @@ struct HookrelayCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckCommand.self, SignCommand.self,
             FailuresCommand.self, ReplayCommand.self, StatsCommand.self, TestCommand.self, ReloadCommand.self,
-            PauseCommand.self, ResumeCommand.self,
+            PauseCommand.self, ResumeCommand.self, MigrateCommand.self,
         ]
     )
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import HookrelayConfig
+import HookrelayPostgres
 import HookrelayRuntime
 import Logging
 import ServiceLifecycle
@@ -33,11 +34,22 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "hookrelay")
         for warning in loaded.warnings { logger.warning("\(warning)") }
         let relay: Relay
-        do {
-            relay = try Relay(config: loaded.config, logger: logger)
-        } catch {
-            logger.critical("cannot open the store", metadata: ["error": "\(error)"])
-            throw ExitStatus.runtimeFailure
+        var backoff: Duration = .milliseconds(100)
+        while true {
+            do {
+                relay = try Relay(config: loaded.config, logger: logger)
+                break
+            } catch let error as PostgresError where error.connectionLost {
+                // SPEC §10: a node does not exit for PostgreSQL being away; it starts once it is back
+                // (nothing listens meanwhile: senders retry). A schema newer than this binary, or
+                // any other error, still ends it with exit 1.
+                logger.warning("PostgreSQL unreachable; retrying", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            } catch {
+                logger.critical("cannot open the store", metadata: ["error": "\(error)"])
+                throw ExitStatus.runtimeFailure
+            }
         }
         let pidFile = PidFile(directory: loaded.config.server.dataDirectory)
         do {

@@ -43,6 +43,13 @@ let invalidCases: [InvalidCase] = [
                 keyPath: "defaults.url", reason: "name and url are set per [[destination]]", lineMarker: "url = \"https://x", kind: "unknownKey"),
     InvalidCase(name: "store key", text: "store = \"postgres://db\"\n" + baseConfig,
                 keyPath: "store", reason: "SQLite", lineMarker: "store", kind: "unknownKey"),
+    InvalidCase(name: "store not postgres", text: "[server]\nstore = \"mysql://u:pw@db/x\"\n" + baseConfig,
+                keyPath: "server.store", reason: "is not a postgres:// URL", lineMarker: "store", kind: "invalidValue"),
+    InvalidCase(name: "claim_lease below timeout plus margin",
+                text: "[server]\nstore = \"postgres://u:pw@db/x\"\nclaim_lease = \"14s\"\n" + baseConfig,
+                keyPath: "server.claim_lease",
+                reason: "claim_lease 14s is shorter than destination \"crm\"'s timeout 10s plus a margin of 5s: another node could take over a delivery while its attempt is still on the wire; set claim_lease to at least 15s",
+                lineMarker: "claim_lease", kind: "conflict"),
 
     // Wrong types.
     InvalidCase(name: "duration as integer", text: edit(sourceKeys, sourceKeys + "\nmax_age = 600"),

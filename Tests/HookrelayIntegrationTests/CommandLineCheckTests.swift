@@ -184,6 +184,30 @@ struct CommandLineCheckTests {
         #expect(output.contains("route[1]"), "names the key: \(output)")
     }
 
+    @Test("check shows the PostgreSQL store with its password masked, and refuses a claim_lease below timeout + margin with exit 2")
+    func checkStore() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let body = "[[destination]]\nname = \"slow\"\nurl = \"http://127.0.0.1:9/\"\ntimeout = \"40s\"\n\n[[route]]\nsource = \"mailgun\"\nevents = [\"*\"]\nto = [\"slow\"]\n"
+        func config(_ lease: String) -> String {
+            ProcessSupport.config(dataDirectory: directory.file("data"), body: body).replacing(
+                "data_dir =", with: "store = \"postgres://relay:hunter2@db.internal:5432/hookrelay\"\nclaim_lease = \"\(lease)\"\ndata_dir ="
+            )
+        }
+        let good = try directory.write("good.conf", config("45s"))
+        let (status, output) = try await RelayProcess.run(["check", "--config", good])
+        #expect(status == 0, "output: \(output)")
+        #expect(output.contains("store: postgres://relay:***@db.internal:5432/"), "output: \(output)")
+        #expect(!output.contains("hunter2"), "output: \(output)")
+
+        let short = try directory.write("short.conf", config("30s"))
+        let (refused, message) = try await RelayProcess.run(["check", "--config", short])
+        #expect(refused == 2)
+        #expect(message.contains("server.claim_lease"), "names the key: \(message)")
+        #expect(message.contains("destination \"slow\"'s timeout 40s"), "says which: \(message)")
+        #expect(!message.contains("hunter2"), "output: \(message)")
+    }
+
     @Test("a bad duration is exit 2 with file, line and key")
     func badDuration() async throws {
         let directory = try TemporaryDirectory()

@@ -19,6 +19,8 @@ extension ServerConfig {
         note("max_connections", maxConnections == other.maxConnections)
         note("header_timeout", headerTimeout == other.headerTimeout)
         note("admin_hosts", adminHosts == other.adminHosts)
+        note("store", store == other.store)
+        note("claim_lease", claimLease == other.claimLease)
         return keys
     }
 }

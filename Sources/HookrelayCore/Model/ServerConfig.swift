@@ -8,7 +8,10 @@
 /// 10000: accepts waiting for a commit before 503), and the limits of SPEC §11: `max_buffered`
 /// (size, default 256MiB: request bodies held across all connections), `max_connections` (int,
 /// default 10000 per listener), `header_timeout` (duration, default 10s), `admin_hosts` (names
-/// the admin listener answers to besides loopback and `admin_listen`'s host, default none).
+/// the admin listener answers to besides loopback and `admin_listen`'s host, default none), and
+/// for several nodes (SPEC §10): `store` (a `postgres://user:pw@host:5432/db` URL, `env:`/`file:`
+/// allowed; absent = SQLite in `data_dir`) and `claim_lease` (duration, default 30s: how long a
+/// node's claim on a delivery holds before another node may take it).
 public struct ServerConfig: Sendable, Equatable {
     public var listen: SocketAddressSpec
     public var adminListen: SocketAddressSpec
@@ -24,6 +27,12 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxConnections: Int
     public var headerTimeout: Duration
     public var adminHosts: [String]
+    /// The shared PostgreSQL store's URL; nil = SQLite in `dataDirectory`.
+    public var store: String?
+    public var claimLease: Duration
+
+    /// Added to the longest destination `timeout` for the shortest `claim_lease` allowed.
+    public static let claimLeaseMargin: Duration = .seconds(5)
 
     public init(
         listen: SocketAddressSpec = SocketAddressSpec(host: "127.0.0.1", port: 8080),
@@ -39,7 +48,9 @@ public struct ServerConfig: Sendable, Equatable {
         maxBuffered: Int = 256 * 1024 * 1024,
         maxConnections: Int = 10_000,
         headerTimeout: Duration = .seconds(10),
-        adminHosts: [String] = []
+        adminHosts: [String] = [],
+        store: String? = nil,
+        claimLease: Duration = .seconds(30)
     ) {
         self.listen = listen
         self.adminListen = adminListen
@@ -55,6 +66,8 @@ public struct ServerConfig: Sendable, Equatable {
         self.maxConnections = maxConnections
         self.headerTimeout = headerTimeout
         self.adminHosts = adminHosts
+        self.store = store
+        self.claimLease = claimLease
     }
 }
 

@@ -44,6 +44,12 @@ public struct ClaimedTarget: Sendable, Equatable {
     public var destination: String
     public var url: String
     public var deliveryID: Int64
+
+    public init(destination: String, url: String, deliveryID: Int64) {
+        self.destination = destination
+        self.url = url
+        self.deliveryID = deliveryID
+    }
 }
 
 /// What the store did with an accepted request.

@@ -7,6 +7,15 @@ public struct EventRecord: Sendable, Equatable {
     /// Unix milliseconds.
     public var receivedAt: Int64
     public var deliveries: [DeliveryRecord]
+
+    public init(id: String, source: String, type: String, domain: String?, receivedAt: Int64, deliveries: [DeliveryRecord]) {
+        self.id = id
+        self.source = source
+        self.type = type
+        self.domain = domain
+        self.receivedAt = receivedAt
+        self.deliveries = deliveries
+    }
 }
 
 /// One destination URL's delivery of an event.
@@ -20,6 +29,16 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var lastError: String?
     /// Unix milliseconds of the next attempt; nil when none is planned.
     public var nextAttemptAt: Int64?
+
+    public init(destination: String, url: String, state: String, attempts: Int, lastStatus: Int?, lastError: String?, nextAttemptAt: Int64?) {
+        self.destination = destination
+        self.url = url
+        self.state = state
+        self.attempts = attempts
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+        self.nextAttemptAt = nextAttemptAt
+    }
 }
 
 extension EventStore {
@@ -67,4 +86,9 @@ public struct StoreCounts: Sendable, Equatable {
     public var events: Int
     public var deliveriesByState: [String: Int]
     public var deliveries: Int { deliveriesByState.values.reduce(0, +) }
+
+    public init(events: Int, deliveriesByState: [String: Int]) {
+        self.events = events
+        self.deliveriesByState = deliveriesByState
+    }
 }

@@ -19,6 +19,24 @@ public struct FailureRecord: Sendable, Equatable {
     public var nextAttempt: Int64?
     /// The delivery's replay count at the time of the attempt.
     public var replay: Int
+
+    public init(
+        time: Int64, eventID: String, eventType: String, destination: String, url: String, attempt: Int, status: Int?,
+        error: String, message: String?, response: String, nextAttempt: Int64?, replay: Int
+    ) {
+        self.time = time
+        self.eventID = eventID
+        self.eventType = eventType
+        self.destination = destination
+        self.url = url
+        self.attempt = attempt
+        self.status = status
+        self.error = error
+        self.message = message
+        self.response = response
+        self.nextAttempt = nextAttempt
+        self.replay = replay
+    }
 }
 
 /// Which failure records to read.

@@ -6,6 +6,12 @@ public struct QueueStatus: Sendable, Equatable {
     public var oldestPendingCreatedAt: Int64?
     /// Per destination, deliveries by state.
     public var byDestination: [String: [String: Int]]
+
+    public init(depth: Int, oldestPendingCreatedAt: Int64?, byDestination: [String: [String: Int]]) {
+        self.depth = depth
+        self.oldestPendingCreatedAt = oldestPendingCreatedAt
+        self.byDestination = byDestination
+    }
 }
 
 extension EventStore {
