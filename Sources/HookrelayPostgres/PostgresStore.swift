@@ -130,9 +130,11 @@ public final class PostgresStore: RelayStore {
         }
     }
 
+    /// The outcome, its failure record and its count in the attempt series commit together
+    /// (`PostgresWriter` counts a batch's stored outcomes per destination and minute).
     public func record(_ attempt: AttemptRecord, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {
         let node = nodeID
-        submit(PostgresRecordWrite(statements: DeliverySQL.record(attempt, node: node), completion: completion))
+        submit(PostgresRecordWrite(statements: DeliverySQL.record(attempt, node: node), attempt: attempt, completion: completion))
     }
 
     public func release(deliveryIDs: [Int64], dueAt: Int64, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {
@@ -176,6 +178,51 @@ public final class PostgresStore: RelayStore {
 
     public func queueStatus() throws -> QueueStatus {
         try reader.with { try QuerySQL.queueStatus(on: $0) }
+    }
+
+    // MARK: Steering
+
+    public func setPaused(_ destination: String, paused: Bool, now: Int64, completion: @escaping @Sendable (Result<Bool, StoreUnavailable>) -> Void) {
+        submit(PostgresResultWrite({ connection in
+            try PauseSQL.setPaused(destination, paused: paused, now: now, on: connection)
+        }, completion: completion))
+    }
+
+    public func pausedDestinations() throws -> Set<String> {
+        try reader.with { try PauseSQL.pausedDestinations(on: $0) }
+    }
+
+    // MARK: Operator views
+
+    public func attemptSeries(destination: String, since: Int64, limit: Int) throws -> [SeriesMinute] {
+        try reader.with { try ViewSQL.attemptSeries(destination: destination, since: since, limit: limit, on: $0) }
+    }
+
+    public func queueDepthSeries(destination: String, since: Int64, limit: Int) throws -> [QueueDepthSample] {
+        try reader.with { try ViewSQL.queueDepthSeries(destination: destination, since: since, limit: limit, on: $0) }
+    }
+
+    /// The whole cluster's backlog per destination.
+    public func queueDepths() throws -> [String: Int] {
+        try reader.with { try ViewSQL.queueDepths(on: $0) }
+    }
+
+    /// Every node samples the same cluster-wide depths: the last sample of a minute stays.
+    public func recordQueueDepths(_ depths: [String: Int], now: Int64, keepSince: Int64, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {
+        submit(PostgresResultWrite({ connection in
+            try ViewSQL.recordQueueDepths(depths, now: now, keepSince: keepSince, on: connection)
+        }, completion: completion))
+    }
+
+    public func findEvents(_ query: EventQuery) throws -> EventSearch {
+        if let id = query.id {
+            return EventSearch(events: try eventRecord(id: id).map { [$0] } ?? [], scanLimitReached: false)
+        }
+        return try reader.with { try ViewSQL.findEvents(query, on: $0) }
+    }
+
+    public func eventDetail(id: String, attemptLimit: Int) throws -> EventDetail? {
+        try reader.with { try ViewSQL.eventDetail(id: id, attemptLimit: attemptLimit, on: $0) }
     }
 
     /// Queues a write; answers at once when the store is closed or (an accept) the queue is full.

@@ -1,4 +1,5 @@
 import Foundation
+import HookrelayCore
 import HookrelayStore
 
 /// One unit of work for `PostgresWriter`: runs inside the writer's transaction and is told,
@@ -14,10 +15,13 @@ protocol PostgresWrite: Sendable {
     func perform(on connection: PGConnection) throws
     /// Runs on the writer thread after COMMIT (failure nil), or with why it did not commit.
     func finish(failure: StoreUnavailable?)
+    /// The attempt outcome this write stores, counted in the attempt series when it commits; nil for others.
+    var countedAttempt: AttemptRecord? { get }
 }
 
 extension PostgresWrite {
     var pipelined: [(sql: String, parameters: [PGValue])]? { nil }
+    var countedAttempt: AttemptRecord? { nil }
     func receive(_ results: ArraySlice<PGResult>) throws {}
 }
 
@@ -183,9 +187,25 @@ final class PostgresWriter: @unchecked Sendable {
                 }
             }
         }
+        try countSeries(batch, failures: failures, on: connection)
         let tag = try connection.command("COMMIT")
         guard tag == "COMMIT" else { throw PostgresError(message: "the transaction did not commit (\(tag))") }
         return failures
+    }
+
+    /// Adds the batch's stored outcomes to `attempt_minutes`, as the SQLite store's
+    /// `OutcomeBatch` does: counted per (destination, minute) in memory, one upsert per pair
+    /// (`ViewSQL.addMinutes`), in the batch's transaction.
+    private func countSeries(_ batch: [any PostgresWrite], failures: [StoreUnavailable?], on connection: PGConnection) throws {
+        var minutes: [SeriesKey: SeriesMinute] = [:]
+        for (index, write) in batch.enumerated() where failures[index] == nil {
+            guard let attempt = write.countedAttempt else { continue }
+            let minute = SeriesMinute.start(of: attempt.time)
+            minutes[SeriesKey(destination: attempt.destination, minute: minute), default: SeriesMinute(minute: minute)]
+                .count(attempt.state, latencyMillis: attempt.latencyMillis)
+        }
+        guard !minutes.isEmpty else { return }
+        _ = try connection.pipeline(ViewSQL.addMinutes(minutes))
     }
 
     /// The writes that must run alone first, then every pipelinable statement of the batch sent

@@ -108,6 +108,59 @@ struct PostgresStoreTests {
         #expect(results[claimed[7].id] == false, "the bad write is refused")
         #expect(results.values.filter { $0 }.count == 39, "every other write committed")
         #expect(try store.failureCount(FailureQuery(limit: 100)) == 39)
+        let minute = try #require(try store.attemptSeries(destination: "d0", since: 0, limit: 10).first)
+        #expect(minute.failed == 39, "the series counts the outcomes that committed, in their transaction, not the refused one")
+    }
+
+    @Test("two nodes counting the same minute add up: counts and latency buckets, the slowest of both")
+    func seriesAcrossNodes() async throws {
+        let (first, second, _) = try Self.twoNodes()
+        defer { first.close(); second.close() }
+        for index in 0..<20 { _ = await first.accept(StoreContractTests.request(id: "e\(index)", urls: ["http://crm.test/a"])) }
+        let claimedFirst = try first.claimDue(destination: "d0", now: Self.now, limit: 10).get()
+        let claimedSecond = try second.claimDue(destination: "d0", now: Self.now, limit: 10).get()
+        #expect(claimedFirst.count == 10 && claimedSecond.count == 10)
+        let minute = SeriesMinute.start(of: Self.now)
+        // Both nodes' outcomes at once, so their batches meet on the same row.
+        await withTaskGroup(of: Void.self) { group in
+            for (node, claimed, latency) in [(first, claimedFirst, Int64(12)), (second, claimedSecond, Int64(900))] {
+                for delivery in claimed {
+                    var record = StoreContractTests.record(delivery, attempt: 1, state: .delivered, status: 200, at: minute + 1_000)
+                    record.latencyMillis = latency
+                    group.addTask { _ = await node.record(record) }
+                }
+            }
+        }
+        let series = try first.attemptSeries(destination: "d0", since: 0, limit: 10)
+        #expect(series.count == 1)
+        let counted = try #require(series.first)
+        #expect(counted.delivered == 20)
+        #expect(counted.latency.total == 20, "both nodes' latencies, bucket by bucket")
+        #expect(counted.latency.counts[LatencyHistogram.bucket(millis: 12)] == 10)
+        #expect(counted.latency.counts[LatencyHistogram.bucket(millis: 900)] == 10)
+        #expect(counted.latency.maxMillis == 900)
+    }
+
+    @Test("a version 1 database is upgraded in place: the views' and pause tables are added, the data kept")
+    func upgradeFromVersion1() async throws {
+        let cluster = try PostgresCluster.shared()
+        let url = try cluster.createDatabase()
+        let old = try PostgresStore(url: url)
+        _ = await old.accept(StoreContractTests.request(id: "e1"))
+        old.close()
+        let database = String(url.split(separator: "/").last!)
+        try cluster.psql(
+            "DROP TABLE attempt_minutes, queue_depth_minutes, paused_destinations; DROP INDEX failures_event; UPDATE hookrelay_schema SET version = 1",
+            database: database
+        )
+        let store = try PostgresStore(url: url)
+        defer { store.close() }
+        #expect(try cluster.psql("SELECT max(version) FROM hookrelay_schema", database: database).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        #expect(try store.eventRecord(id: "e1")?.deliveries.count == 2, "the data stays")
+        #expect(try await store.setPaused("d0", paused: true, now: Self.now).get())
+        #expect(try store.pausedDestinations() == ["d0"])
+        try await store.recordQueueDepths(["d0": 2], now: Self.now, keepSince: 0).get()
+        #expect(try store.queueDepthSeries(destination: "d0", since: 0, limit: 10).map(\.depth) == [2])
     }
 
     @Test("closing a node hands back every claim it holds: another node takes them at once")

@@ -143,10 +143,14 @@ enum DeliverySQL {
     }
 }
 
-/// One attempt's outcome in the writer's batch, pipelined with the others.
+/// One attempt's outcome in the writer's batch, pipelined with the others; counted in the
+/// attempt series by the writer, in the same transaction, once it is stored (`countedAttempt`).
 struct PostgresRecordWrite: PipelinedWrite {
     let statements: [(sql: String, parameters: [PGValue])]
+    let attempt: AttemptRecord
     let completion: @Sendable (Result<Void, StoreUnavailable>) -> Void
+
+    var countedAttempt: AttemptRecord? { attempt }
 
     func finish(failure: StoreUnavailable?) {
         completion(failure.map { .failure($0) } ?? .success(()))

@@ -8,7 +8,10 @@ enum PostgresSchema {
     /// The version this binary writes; a database with a higher one is refused. The server-side
     /// functions (`AcceptSQL.function`, `RateSQL.function`) are installed with the schema: a
     /// change to one is a new version, so every node of a version runs the same SQL.
-    static let version = 1
+    ///
+    /// Version 2: the operator's views (`ViewSQL`: attempt minutes, queue depth samples, the
+    /// failure log by event) and the paused destinations (`PauseSQL`).
+    static let version = 2
 
     /// Key of the advisory lock held while the schema is created or upgraded ('hookrelay').
     static let migrationLock: Int64 = 0x686F_6F6B_7265_6C61
@@ -89,6 +92,38 @@ enum PostgresSchema {
         );
         """
 
+    /// What version 1 gains to become version 2 (a new database gets it after `tables`).
+    static let version2Tables = """
+        -- One row per destination and minute with attempts (SPEC §12): counts by outcome, the
+        -- LatencyHistogram's bucket counts (added element-wise by each outcome batch) and the
+        -- slowest attempt of the minute.
+        CREATE TABLE attempt_minutes (
+            destination text NOT NULL,
+            minute      bigint NOT NULL,
+            delivered   bigint NOT NULL,
+            failed      bigint NOT NULL,
+            rejected    bigint NOT NULL,
+            latency     bigint[] NOT NULL,
+            latency_max bigint,
+            PRIMARY KEY (destination, minute)
+        );
+        -- One queue depth sample per destination and minute (the whole cluster's backlog).
+        CREATE TABLE queue_depth_minutes (
+            destination text NOT NULL,
+            minute      bigint NOT NULL,
+            depth       bigint NOT NULL,
+            PRIMARY KEY (destination, minute)
+        );
+        -- The failure log by event, for an event's attempt timeline.
+        CREATE INDEX failures_event ON failures (event_id, time);
+
+        -- Destinations an operator paused: a row while paused, deleted on resume.
+        CREATE TABLE paused_destinations (
+            destination text PRIMARY KEY,
+            paused_at   bigint NOT NULL
+        );
+        """
+
     /// Creates or upgrades the schema. `allowUpgrade` false (the operator's commands): a
     /// database without the schema, or with an older one, is refused rather than changed.
     static func migrate(_ connection: PGConnection, allowUpgrade: Bool) throws {
@@ -108,7 +143,8 @@ enum PostgresSchema {
         }
         try connection.execute("BEGIN")
         do {
-            if current == 0 { try connection.execute(tables) }
+            if current < 1 { try connection.execute(tables) }
+            if current < 2 { try connection.execute(version2Tables) }
             try connection.execute(AcceptSQL.function)
             try connection.execute(RateSQL.function)
             try connection.execute("DELETE FROM hookrelay_schema; INSERT INTO hookrelay_schema (version) VALUES (\(version)); COMMIT")

@@ -57,9 +57,13 @@ enum QuerySQL {
 
     static func failures(_ query: FailureQuery, on connection: PGConnection) throws -> [FailureRecord] {
         let (conditions, values) = Self.conditions(query)
-        let rows = try connection.query(
+        return failureRecords(try connection.query(
             "SELECT \(failureColumns) FROM failures WHERE \(conditions) ORDER BY time DESC, id DESC LIMIT $\(values.count)", values
-        )
+        ))
+    }
+
+    /// The rows of a query selecting `failureColumns`.
+    static func failureRecords(_ rows: PGResult) -> [FailureRecord] {
         var records: [FailureRecord] = []
         records.reserveCapacity(rows.rowCount)
         for row in 0..<rows.rowCount {
