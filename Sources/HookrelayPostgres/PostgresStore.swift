@@ -65,6 +65,17 @@ public final class PostgresStore: RelayStore {
         self.rates.withLock { $0 = rates }
     }
 
+    /// The rates of `destinations` hold from the next claim on (a reload): a destination whose
+    /// `rate` was removed, or that is gone, is no longer limited.
+    public func destinationsChanged(_ destinations: [DestinationConfig]) {
+        setRates(Self.rates(of: destinations))
+    }
+
+    /// Each destination's `rate`, by name (those without one are absent).
+    public static func rates(of destinations: [DestinationConfig]) -> [String: Rate] {
+        Dictionary(destinations.compactMap { destination in destination.rate.map { (destination.name, $0) } }) { $1 }
+    }
+
     /// True when PostgreSQL answers a query and the store is open.
     public func isReady() -> Bool {
         guard !closed.load(ordering: .relaxed) else { return false }

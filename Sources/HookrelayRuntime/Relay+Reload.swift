@@ -15,6 +15,9 @@ extension Relay {
         applied.server = old.server
         // Delivery first: a delivery routed to a new destination is then claimed, not left to a
         // visit that does not know it yet.
+        // The store's view of them too (a shared store's cluster-wide rates), before the
+        // scheduler claims under the new settings.
+        store.destinationsChanged(applied.destinations)
         scheduler.reconfigure(destinations: applied.destinations)
         adminResponder.reconfigure(applied)
         ingestResponder.reconfigure(applied)

@@ -44,9 +44,9 @@ public final class Relay: Sendable {
             Self.warn(tightened: directory.tightenedModes, logger: logger)
             let store: PostgresStore
             do {
-                let rates = Dictionary(config.destinations.compactMap { destination in destination.rate.map { (destination.name, $0) } }) { $1 }
                 store = try PostgresStore(
-                    url: url, claimLease: config.server.claimLease, queueLimit: config.server.queueLimit, rates: rates
+                    url: url, claimLease: config.server.claimLease, queueLimit: config.server.queueLimit,
+                    rates: PostgresStore.rates(of: config.destinations)
                 )
             } catch {
                 directory.release()

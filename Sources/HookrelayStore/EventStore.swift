@@ -1,4 +1,5 @@
 import CSQLite
+public import HookrelayCore
 import Foundation
 
 
@@ -197,6 +198,9 @@ public final class EventStore: Sendable {
 
 extension EventStore: RelayStore {
     public var location: String { path }
+
+    /// Nothing to follow: on SQLite a destination's `rate` is the scheduler's alone.
+    public func destinationsChanged(_ destinations: [DestinationConfig]) {}
 
     /// Only this process writes the file: nothing becomes due behind the scheduler's back.
     public func watchForDueWork(_ wake: @escaping @Sendable () -> Void) {}

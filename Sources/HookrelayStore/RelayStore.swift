@@ -1,3 +1,5 @@
+public import HookrelayCore
+
 /// What a running relay needs of its store, whatever keeps it: SQLite in `data_dir`
 /// (`EventStore`, the default) or, for several nodes, a shared database. The runtime, the admin
 /// API and the command line use only this; `StoreContract` in the tests holds every
@@ -18,6 +20,10 @@ public protocol RelayStore: OperatorViewStore {
     func isReady() -> Bool
     /// Commits what is queued and closes; later writes answer `unavailable`.
     func close()
+    /// The destinations in force changed (a reload, SPEC §12): what the store itself holds of
+    /// them follows — on a shared store, each destination's cluster-wide `rate` (SPEC §10). The
+    /// SQLite store holds nothing of them (its rates are the scheduler's).
+    func destinationsChanged(_ destinations: [DestinationConfig])
     /// Calls `wake` whenever deliveries became due now outside this process's view (another
     /// node's replay or hand-back, SPEC §10), so the scheduler looks again at once rather than
     /// at its next poll. A store only this process writes never calls it.

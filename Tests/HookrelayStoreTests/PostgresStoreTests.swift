@@ -141,6 +141,18 @@ struct PostgresStoreTests {
         #expect(counted.latency.maxMillis == 900)
     }
 
+    @Test("a reload's rates hold for the cluster: destinationsChanged sets, changes and lifts a destination's rate")
+    func reloadedRate() async throws {
+        let url = try PostgresCluster.shared().createDatabase()
+        let store = try PostgresStore(url: url)
+        defer { store.close() }
+        for index in 0..<10 { _ = await store.accept(StoreContractTests.request(id: "e\(index)", urls: ["http://crm.test/a"])) }
+        store.destinationsChanged([DestinationConfig(name: "d0", url: "http://crm.test/a", rate: Rate(count: 2, per: .seconds(1)))])
+        #expect(try store.claimDue(destination: "d0", now: Self.now, limit: 10).get().count == 2, "the reloaded rate: a second's worth")
+        store.destinationsChanged([DestinationConfig(name: "d0", url: "http://crm.test/a")])
+        #expect(try store.claimDue(destination: "d0", now: Self.now, limit: 10).get().count == 8, "rate removed: no limit")
+    }
+
     @Test("a version 1 database is upgraded in place: the views' and pause tables are added, the data kept")
     func upgradeFromVersion1() async throws {
         let cluster = try PostgresCluster.shared()
