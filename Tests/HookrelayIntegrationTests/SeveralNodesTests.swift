@@ -356,4 +356,46 @@ struct SeveralNodesTests {
         await Self.stop(nodes)
         await sink.stop()
     }
+
+    @Test(
+        "hookrelay reload on a PostgreSQL node: an added destination gets the events accepted after it, its rate held in the shared store; claim_lease waits for a restart",
+        .enabled(if: PostgresCluster.testsRun, Comment(rawValue: PostgresCluster.missingMessage))
+    )
+    func reloadAddsDestination() async throws {
+        try RequiredTool.require(PostgresCluster.available, PostgresCluster.missingMessage)
+        let cluster = try PostgresCluster.shared()
+        let store = try cluster.createDatabase()
+        let database = String(store.split(separator: "/").last!)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let crm = try await SinkServer.start(.status(200))
+        let ops = try await SinkServer.start(.status(200))
+        let before = DeliveryTests.destination("crm", "http://127.0.0.1:\(crm.port)/crm", retry: #"["1s"]"#) + DeliveryTests.route(["crm"])
+        let nodes = try await Self.startNodes(1, store: store, directory: directory, body: before)
+        let node = nodes[0]
+        #expect(try await HTTPTestClient.send(Self.factory.json(id: "before-reload"), port: node.ingest).status == 200)
+        #expect(await Polling.until { Self.eventIDs(crm).contains("before-reload") })
+
+        let after = DeliveryTests.destination("crm", "http://127.0.0.1:\(crm.port)/crm", retry: #"["1s"]"#)
+            + DeliveryTests.destination("ops", "http://127.0.0.1:\(ops.port)/ops", retry: #"["1s"]"#, extra: #"rate = "600/m""#)
+            + DeliveryTests.route(["crm", "ops"])
+        let path = try directory.write("node0.conf", Self.config(
+            store: store, dataDirectory: directory.file("data0"), server: #"claim_lease = "45s""#, body: after
+        ))
+        let reload = try await RelayProcess.run(["reload", "--config", path])
+        #expect(reload.status == 0, "\(reload.output)")
+        #expect(await Polling.until(timeout: .seconds(5)) { node.process.outputText.contains("config reloaded") }, "\(node.process.outputText)")
+        #expect(node.process.outputText.contains("claim_lease"), "the changed claim_lease is logged as needing a restart")
+
+        #expect(try await HTTPTestClient.send(Self.factory.json(id: "after-reload"), port: node.ingest).status == 200)
+        #expect(await Polling.until { Self.eventIDs(ops).contains("after-reload") }, "the added destination gets the event")
+        #expect(await Polling.until { Self.eventIDs(crm).contains("after-reload") })
+        #expect(!Self.eventIDs(ops).contains("before-reload"), "an event accepted before the reload is not routed again")
+        // The reloaded rate is the cluster's: its bucket is in the shared store.
+        let buckets = try cluster.psql("SELECT destination FROM rate_buckets ORDER BY destination", database: database)
+        #expect(buckets.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } == ["ops"], "\(buckets)")
+        await Self.stop(nodes)
+        await crm.stop()
+        await ops.stop()
+    }
 }
