@@ -60,9 +60,11 @@ struct MigrateCommand: ParsableCommand {
                     now: now, dedupWindow: config.server.dedupWindow,
                     events: importer.add, tokens: importer.add, failures: importer.add
                 )
+                for destination in try source.pausedDestinations().sorted() { try importer.addPaused(destination, at: now) }
             }
             print("copied \(counts.events) events (\(counts.deliveries) deliveries, \(counts.openDeliveries) still to make), "
                 + "\(counts.tokens) tokens and \(counts.failures) failure records from \(source.location) to \(shown)")
+            if counts.paused > 0 { print("\(counts.paused) paused destinations stay paused there") }
             print("next: set [server] store in \(options.config) and start the nodes; keep \(directory) until they run")
         } catch {
             printError("hookrelay: migrate failed, nothing copied: \(error)")

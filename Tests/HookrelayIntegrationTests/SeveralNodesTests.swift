@@ -288,12 +288,19 @@ struct SeveralNodesTests {
         })
         sqlite.terminate()
         #expect(await sqlite.waitForExit() == 0)
+        let pause = try await RelayProcess.run(["pause", "--config", sqlitePath, "--destination", "crm"])
+        #expect(pause.status == 0, "\(pause.output)")
 
         let migrate = try await RelayProcess.run(["migrate", "--config", sqlitePath, "--to", store])
         #expect(migrate.status == 0, "\(migrate.output)")
         #expect(migrate.output.contains("copied 5 events (5 deliveries, 5 still to make), 5 tokens and "), "\(migrate.output)")
+        #expect(migrate.output.contains("1 paused destinations stay paused"), "\(migrate.output)")
         let again = try await RelayProcess.run(["migrate", "--config", sqlitePath, "--to", store])
         #expect(again.status == 1, "a second copy into a store that has events is refused: \(again.output)")
+        // The pause came along: resumed on the shared store, through the node's config.
+        let nodePath = try directory.write("node0.conf", Self.config(store: store, dataDirectory: directory.file("data0"), body: body))
+        let resume = try await RelayProcess.run(["resume", "--config", nodePath, "--destination", "crm"])
+        #expect(resume.status == 0 && resume.output.contains("resumed crm"), "\(resume.output)")
 
         down.release()
         let sink = try await SinkServer.start(.status(200), port: down.port)

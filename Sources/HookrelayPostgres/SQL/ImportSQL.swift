@@ -17,6 +17,7 @@ enum ImportSQL {
         ON CONFLICT (token) DO UPDATE SET source = EXCLUDED.source, event_id = EXCLUDED.event_id, expires_at = EXCLUDED.expires_at
             WHERE tokens.expires_at < EXCLUDED.expires_at
         """
+    static let insertPaused = "INSERT INTO paused_destinations (destination, paused_at) VALUES ($1, $2) ON CONFLICT (destination) DO NOTHING"
 }
 
 /// How much `PostgresStore.importing` wrote.
@@ -27,6 +28,8 @@ public struct ImportCounts: Sendable, Equatable {
     public var openDeliveries = 0
     public var tokens = 0
     public var failures = 0
+    /// Destinations paused in the SQLite store, paused in the shared one too.
+    public var paused = 0
 }
 
 /// Writes a transfer's items, inside `PostgresStore.importing`'s transaction.
@@ -68,6 +71,12 @@ public final class PostgresImport {
             .optionalText(failure.message), .text(failure.response), .optionalInt(failure.nextAttempt), .int(Int64(failure.replay)),
         ])
         counts.failures += 1
+    }
+
+    /// A destination paused in the SQLite store: it stays paused (SPEC §12) on every node.
+    public func addPaused(_ destination: String, at time: Int64) throws {
+        try connection.query(ImportSQL.insertPaused, [.text(destination), .int(time)])
+        counts.paused += 1
     }
 }
 
