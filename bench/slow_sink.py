@@ -10,7 +10,7 @@ import sys
 import time
 
 DELAY = int(sys.argv[1]) / 1000.0
-OUT = open(sys.argv[2], "w", buffering=1 << 16)
+OUT = open(sys.argv[2], "w", buffering=1)  # line-buffered: the caller counts lines as they come
 PORTS = [int(p) for p in sys.argv[3:]]
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\n\r\nok\n"
 
