@@ -438,11 +438,16 @@ final class DeliveryScheduler: @unchecked Sendable {
     }
 
     /// The outcome of an ended attempt committed, or was refused and is stranded.
+    /// Runs on the store's writer thread, once per outcome: a wake-up of the loop here (a futex
+    /// call on the thread that limits ingest, and a context switch) only when there is something
+    /// for it to do — a delivery to hand back. `stop` polls `isSettled` and needs none.
     private func storedOrNot(_ ticket: DeliveryLanes.Ticket, stored: Bool) {
         condition.lock()
         lanes.outcomeStored(ticket, stored: stored)
-        if !stored { woken = true }
-        condition.broadcast()
+        if !stored {
+            woken = true
+            condition.signal()
+        }
         condition.unlock()
     }
 
