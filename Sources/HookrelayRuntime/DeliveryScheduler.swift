@@ -22,6 +22,8 @@ import Synchronization
 final class DeliveryScheduler: @unchecked Sendable {
     /// How each destination's requests are shaped; replaced by a reload (read once per batch).
     private let builders: Mutex<[String: DeliveryRequestBuilder]>
+    /// The destinations in force by name (the breaker's log lines name their settings).
+    private let destinationConfigs: Mutex<[String: DestinationConfig]>
     private let store: any RelayStore
     private let engine: CurlEngine
     private let metrics: RelayMetrics
@@ -55,6 +57,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         self.clock = clock
         lanes = DeliveryLanes(destinations: config.destinations, now: clock.now(), pollInterval: pollInterval)
         builders = Mutex(Self.builders(for: config.destinations))
+        destinationConfigs = Mutex(Dictionary(uniqueKeysWithValues: config.destinations.map { ($0.name, $0) }))
         // Before the first event is accepted: a paused destination gets no first attempt either.
         readPaused(now: clock.now())
     }
@@ -68,6 +71,7 @@ final class DeliveryScheduler: @unchecked Sendable {
     /// stay in the store, untouched, until it comes back.
     func reconfigure(destinations: [DestinationConfig]) {
         builders.withLock { $0 = Self.builders(for: destinations) }
+        destinationConfigs.withLock { $0 = Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, $0) }) }
         let now = clock.now()
         condition.lock()
         lanes.reconfigure(destinations, now: now)
@@ -379,7 +383,7 @@ final class DeliveryScheduler: @unchecked Sendable {
 
     /// The circuit breaker of `destination` opened or closed.
     private func logBreaker(_ destination: String, _ state: DestinationState) {
-        guard let lane = config.destination(named: destination) else { return }
+        guard let lane = destinationConfigs.withLock({ $0[destination] }) else { return }
         switch state {
         case .probing:
             logger.warning("destination probing", metadata: [

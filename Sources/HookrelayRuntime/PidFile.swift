@@ -37,6 +37,11 @@ public struct PidFile: Sendable {
     public func remove() {
         unlink(path)
     }
+
+    /// Removes the file when it holds this process's id.
+    public func removeIfOwn() {
+        if read() == getpid() { remove() }
+    }
 }
 
 public struct PidFileError: Error, CustomStringConvertible {

@@ -2,6 +2,7 @@ import Foundation
 import HookrelayCore
 import HookrelayStore
 import Logging
+import Synchronization
 
 /// Samples each configured destination's queue depth (pending + retrying) into the store once
 /// per `interval` — at start, then every minute — for the queue depth chart on `/admin` (SPEC
@@ -16,7 +17,8 @@ final class QueueDepthSampler: @unchecked Sendable {
     static let keep: Duration = .seconds(24 * 3600 + 120)
 
     private let store: any RelayStore
-    private let destinations: [String]
+    /// The configured destinations; replaced by a reload.
+    private let destinations: Mutex<[String]>
     private let clock: WallClock
     private let interval: Duration
     private let logger: Logger
@@ -26,10 +28,15 @@ final class QueueDepthSampler: @unchecked Sendable {
 
     init(store: any RelayStore, destinations: [String], logger: Logger, clock: WallClock = .system, interval: Duration = .seconds(60)) {
         self.store = store
-        self.destinations = destinations
+        self.destinations = Mutex(destinations)
         self.logger = logger
         self.clock = clock
         self.interval = interval
+    }
+
+    /// A reload: sample these destinations from the next minute on.
+    func reconfigure(destinations names: [String]) {
+        destinations.withLock { $0 = names }
     }
 
     func start() {
@@ -60,7 +67,7 @@ final class QueueDepthSampler: @unchecked Sendable {
             return
         }
         var depths: [String: Int] = [:]
-        for name in destinations { depths[name] = counted[name] ?? 0 }
+        for name in destinations.withLock({ $0 }) { depths[name] = counted[name] ?? 0 }
         store.recordQueueDepths(depths, now: now, keepSince: now - Self.keep.milliseconds) { [logger] result in
             if case .failure(let error) = result { logger.debug("queue depth sample not stored", metadata: ["error": "\(error)"]) }
         }

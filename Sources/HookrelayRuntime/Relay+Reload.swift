@@ -13,18 +13,28 @@ extension Relay {
         let restartKeys = next.server.keysChanged(comparedTo: old.server)
         var applied = next
         applied.server = old.server
+        // The file was checked against its own [server]; what runs is the old one, so the checks
+        // that tie destinations and routes to [server] are made again against it.
+        if let problem = Self.conflictWithServerInForce(applied) {
+            reloadRefused(problem)
+            return
+        }
         // Delivery first: a delivery routed to a new destination is then claimed, not left to a
         // visit that does not know it yet.
         // The store's view of them too (a shared store's cluster-wide rates), before the
         // scheduler claims under the new settings.
         store.destinationsChanged(applied.destinations)
         scheduler.reconfigure(destinations: applied.destinations)
+        sampler.reconfigure(destinations: applied.destinations.map(\.name))
         adminResponder.reconfigure(applied)
         ingestResponder.reconfigure(applied)
         setConfig(applied)
         metrics.reloaded("applied")
         reloadStatus.reloaded(at: now, needsRestart: restartKeys)
         for warning in warnings { logger.warning("\(warning)") }
+        for source in applied.sources where source.scheme == .none && !old.sources.contains(where: { $0.name == source.name && $0.scheme == .none }) {
+            logger.warning("source accepts unsigned requests", metadata: ["source": "\(source.name)", "path": "\(source.path)"])
+        }
         let removed = Set(old.destinations.map(\.name)).subtracting(applied.destinations.map(\.name)).sorted()
         logger.notice("config reloaded", metadata: [
             "sources": "\(applied.sources.count)", "destinations": "\(applied.destinations.count)", "routes": "\(applied.routes.count)",
@@ -35,6 +45,23 @@ extension Relay {
                 "keys": "\(restartKeys.joined(separator: ","))",
             ])
         }
+    }
+
+    /// Why `config` (a reloaded file's destinations and routes under the `[server]` in force)
+    /// cannot run, or nil: a `claim_lease` shorter than a destination's timeout plus the margin
+    /// (on a shared store another node would take over attempts still on the wire, SPEC §10), or
+    /// more URLs per event than `max_urls_per_event`. Names and masked URLs only.
+    static func conflictWithServerInForce(_ config: RelayConfig) -> String? {
+        let server = config.server
+        if server.store != nil, let longest = config.destinations.max(by: { $0.timeout < $1.timeout }),
+           server.claimLease < longest.timeout + ServerConfig.claimLeaseMargin {
+            return "destination \"\(longest.name)\"'s timeout plus \(ServerConfig.claimLeaseMargin) is longer than the claim_lease in force "
+                + "(\(server.claimLease)); claim_lease changes only with a restart: raise it and restart before this reload"
+        }
+        if let violation = RoutingTable(config: config).violations(maxURLsPerEvent: server.maxURLsPerEvent).first {
+            return violation.description(showingName: { $0 }, showingURL: URLMasking.mask) + " (max_urls_per_event in force: \(server.maxURLsPerEvent))"
+        }
+        return nil
     }
 
     /// A reload whose file did not load: the config in force stays; `reason` (file, line, key)

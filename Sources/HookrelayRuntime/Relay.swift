@@ -31,7 +31,7 @@ public final class Relay: Sendable {
     private let admin: HTTPServer
     private let engine: CurlEngine
     let scheduler: DeliveryScheduler
-    private let sampler: QueueDepthSampler
+    let sampler: QueueDepthSampler
     private let addresses = Mutex<(ingest: SocketAddress?, admin: SocketAddress?)>((nil, nil))
     /// `data_dir` held while the store is PostgreSQL (the SQLite store holds it itself).
     private let nodeDirectory: NodeDirectory?

@@ -57,7 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             logger.error("hookrelay reload will not find this relay (SIGHUP still reloads)", metadata: ["error": "\(error)"])
         }
-        defer { pidFile.remove() }
+        // Removed after the store let the directory's lock go: only while it still names this
+        // process (a successor that took the directory meanwhile has written its own).
+        defer { pidFile.removeIfOwn() }
         let reloads = reloadOnHangUp(relay: relay)
         defer { reloads.cancel() }
         let group = ServiceGroup(

@@ -202,4 +202,21 @@ struct DeliveryLanesSteeringTests {
         #expect(fresh)
         #expect(lanes.state(of: "crm") == .active)
     }
+
+    @Test("a pause lasts across reloads: through one that removes the destination and one that brings it back, and for a destination paused in the store before a reload adds it")
+    func pauseAcrossReloads() {
+        var lanes = DeliveryLanes(destinations: [Self.destination("crm"), Self.destination("app")], now: Self.start)
+        lanes.setPaused("crm", true)
+        lanes.reconfigure([Self.destination("app")], now: Self.start)
+        lanes.reconfigure([Self.destination("crm"), Self.destination("app")], now: Self.start)
+        #expect(lanes.state(of: "crm") == .paused)
+        let crmTaken = lanes.reserve("crm", now: Self.start)
+        #expect(!crmTaken)
+        // `hookrelay pause --destination new` before the reload that adds it: the store's set says so.
+        let applied = lanes.pausedFromStore(["crm", "new"], readSince: lanes.pauseRevision)
+        #expect(applied)
+        lanes.reconfigure([Self.destination("crm"), Self.destination("app"), Self.destination("new")], now: Self.start)
+        #expect(lanes.state(of: "new") == .paused)
+        #expect(lanes.state(of: "app") == .active)
+    }
 }

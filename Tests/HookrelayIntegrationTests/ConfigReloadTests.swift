@@ -122,6 +122,30 @@ struct ConfigReloadTests {
         await sink.stop()
     }
 
+    @Test("a file valid only under the [server] it changes (4 URLs per event with max_urls_per_event raised to 4): refused, the old config stays")
+    func refusedUnderServerInForce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sink = try await SinkServer.start()
+        let one = [("a", sink.url("/a"), "")]
+        let path = try directory.write("relay.conf", Self.config(directory, one))
+        let relay = try RelayProcess(arguments: ["serve", "--config", path])
+        defer { relay.kill() }
+        let ports = try await relay.waitUntilListening()
+
+        let four = (1...4).map { ("d\($0)", sink.url("/d\($0)"), "") }
+        try directory.write("relay.conf", Self.config(directory, four, server: "max_urls_per_event = 4\n"))
+        #expect(try await Self.reload(path).status == 0)
+        #expect(await Polling.until(timeout: .seconds(5)) { relay.outputText.contains("config reload refused") }, "\(relay.outputText)")
+        let line = relay.outputText.split(separator: "\n").first { $0.contains("config reload refused") }.map(String.init) ?? ""
+        #expect(line.contains("max_urls_per_event in force: 3"), "\(line)")
+        #expect(!relay.outputText.contains("config reloaded"))
+        #expect(try await Self.event(ports, "after-refused").status == 200)
+        #expect(await Polling.until(timeout: .seconds(10)) { sink.requests.contains { $0.text.contains("after-refused") } })
+        #expect(sink.requests.filter { $0.text.contains("after-refused") }.map(\.path) == ["/a"])
+        await sink.stop()
+    }
+
     @Test("a destination removed by a reload: its deliveries are orphaned, not attempted, and resume when it comes back")
     func removedDestinationIsOrphanedThenResumes() async throws {
         let directory = try TemporaryDirectory()

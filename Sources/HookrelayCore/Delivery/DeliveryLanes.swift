@@ -107,6 +107,9 @@ public struct DeliveryLanes: Sendable {
     /// Bumped by every `setPaused`, so a read of the store's paused set that started before it
     /// cannot undo it (`pausedFromStore`).
     public private(set) var pauseRevision = 0
+    /// The paused destinations as last known (store read or operator), configured or not: a
+    /// destination a reload adds (or adds back) starts paused when it is in here.
+    private var pausedNames: Set<String> = []
     /// Destinations whose breaker opened or closed, for the owner to log (`takeBreakerChanges`).
     public private(set) var breakerChanges: [(destination: String, state: DestinationState)] = []
 
@@ -133,10 +136,13 @@ public struct DeliveryLanes: Sendable {
         var next: [String: Lane] = [:]
         for destination in destinations {
             var lane = Lane(destination, now: now)
+            // A pause lasts across reloads (SPEC §12), also through a reload that removed the
+            // destination and one that brought it back.
+            lane.paused = pausedNames.contains(destination.name)
             if let old = lanes[destination.name] {
                 lane.inFlight = old.inFlight
                 lane.recording = old.recording
-                // A pause lasts across reloads (SPEC §12); so does an open breaker whose settings stay.
+                // So does an open breaker whose settings stay.
                 lane.paused = old.paused
                 if old.breaker.pauseAfter == lane.breaker.pauseAfter && old.breaker.probeEvery == lane.breaker.probeEvery {
                     lane.breaker = old.breaker
@@ -292,6 +298,7 @@ public struct DeliveryLanes: Sendable {
     /// destination probes at once if its next probe is due. The owner wakes its loop after a resume.
     public mutating func setPaused(_ destination: String, _ paused: Bool) {
         lanes[destination]?.paused = paused
+        if paused { pausedNames.insert(destination) } else { pausedNames.remove(destination) }
         pauseRevision += 1
     }
 
@@ -301,6 +308,7 @@ public struct DeliveryLanes: Sendable {
     @discardableResult
     public mutating func pausedFromStore(_ paused: Set<String>, readSince revision: Int) -> Bool {
         guard revision == pauseRevision else { return false }
+        pausedNames = paused
         for name in order { lanes[name]?.paused = paused.contains(name) }
         return true
     }
