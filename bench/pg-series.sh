@@ -6,10 +6,12 @@
 #
 #   bench/pg-series.sh OUTDIR ROUNDS BIN        (e.g. /tmp/pgs 3 .build/release/hookrelay)
 #   bench/reference_summary.py OUTDIR "sqlite pg"
+# SYSTEMS="pg pg2" compares one node with two nodes on the same PostgreSQL (bench/two-nodes-sut.sh).
 set -u
 B=${REFERENCE_BENCH:-$(cd "$(dirname "$0")/../../shared/bench" && pwd)}
 [ $# -eq 3 ] || { echo "usage: pg-series.sh OUTDIR ROUNDS BIN" >&2; exit 2; }
 OUT=$1; ROUNDS=$2; BIN=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PORT=${PG_PORT:-55432}
 mkdir -p "$OUT"; chmod 755 "$OUT"
@@ -23,14 +25,18 @@ psql_() { "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U hookrelay -d "$1" -Atqc "$2";
 
 sed -e 's#^data_dir = "@DATA_DIR@"#data_dir = "@DATA_DIR@"\nstore = "env:HOOKRELAY_BENCH_STORE"#' "$B/hookrelay.conf.tmpl" > "$OUT/pg.conf.tmpl"
 for r in $(seq "$ROUNDS"); do
-  for sys in $( [ $((r % 2)) -eq 1 ] && echo "sqlite pg" || echo "pg sqlite" ); do
+  set -- ${SYSTEMS:-sqlite pg}
+  for sys in $( [ $((r % 2)) -eq 1 ] && echo "$1 $2" || echo "$2 $1" ); do
     dir="$OUT/r$r-$sys"; sync; sleep 3
     echo "#### round $r $sys $(date -u +%T)"
-    if [ "$sys" = pg ]; then
-      psql_ postgres "CREATE DATABASE bench$r" || exit 1
+    if [ "$sys" = pg ] || [ "$sys" = pg2 ]; then
+      db=bench$r$sys
+      psql_ postgres "CREATE DATABASE $db" || exit 1
+      bin=$BIN
+      [ "$sys" = pg2 ] && bin="$HERE/two-nodes-sut.sh"
       before=$(psql_ postgres "SELECT pg_current_wal_lsn()")
-      HOOKRELAY_BENCH_STORE="postgres://hookrelay@127.0.0.1:$PORT/bench$r" \
-        "$B/run.sh" hookrelay --bin "$BIN" --conf-template "$OUT/pg.conf.tmpl" --duration 15 --connections 64 --out "$dir" --run-id "r$r-pg" > "$dir.log" 2>&1
+      HOOKRELAY_BIN="$BIN" HOOKRELAY_BENCH_STORE="postgres://hookrelay@127.0.0.1:$PORT/$db" \
+        "$B/run.sh" hookrelay --bin "$bin" --conf-template "$OUT/pg.conf.tmpl" --duration 15 --connections 64 --out "$dir" --run-id "r$r-$sys" > "$dir.log" 2>&1
       after=$(psql_ postgres "SELECT pg_current_wal_lsn()")
       bytes=$(psql_ postgres "SELECT pg_wal_lsn_diff('$after', '$before')")
       accepted=$(python3 -c "import json; print(json.load(open('$dir/result.json'))['accepted'])")
