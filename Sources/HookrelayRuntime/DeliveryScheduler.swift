@@ -43,6 +43,8 @@ final class DeliveryScheduler: @unchecked Sendable {
     /// the first and then about one line per 5 s, instead of retrying (and logging) at every
     /// wake-up. Only the loop's thread touches it.
     private var claimFailures = RepeatedFailure()
+    /// Reads of the paused set the store refused (only the loop's thread touches it).
+    private var pauseReadFailures = RepeatedFailure()
     private var thread: Thread?
 
     init(
@@ -122,8 +124,13 @@ final class DeliveryScheduler: @unchecked Sendable {
         let paused: Set<String>
         do {
             paused = try store.pausedDestinations()
+            _ = pauseReadFailures.succeeded()
         } catch {
-            logger.error("cannot read the paused destinations", metadata: ["error": "\(error)"])
+            // Once a second while the store is away (PostgreSQL down): the first line, then one per 5 s.
+            let decision = pauseReadFailures.failed(now: now)
+            if decision.log {
+                logger.error("cannot read the paused destinations", metadata: ["error": "\(error)", "suppressed": "\(decision.suppressed)"])
+            }
             return
         }
         _ = locked { lanes.pausedFromStore(paused, readSince: revision) }

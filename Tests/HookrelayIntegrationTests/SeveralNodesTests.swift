@@ -117,6 +117,13 @@ struct SeveralNodesTests {
         #expect(ContinuousClock.now - started < .seconds(5))
         let ready = try await HTTPTestClient.send(TestRequest(method: "GET", path: "/readyz"), port: node.admin)
         #expect(ready.status == 503)
+        // The scheduler reads the paused set once a second: while the database is away that is
+        // logged once, then at most once per 5 s, not every second.
+        let line = "cannot read the paused destinations"
+        #expect(await Polling.until(timeout: .seconds(5)) { node.process.outputText.contains(line) }, "\(node.process.outputText.suffix(2000))")
+        try await Task.sleep(until: started + .seconds(4))
+        let lines = node.process.outputText.components(separatedBy: line).count - 1
+        #expect(lines <= 2, "\(lines) lines in 4 s while PostgreSQL was down")
 
         try cluster.start()
         var answered = 0
