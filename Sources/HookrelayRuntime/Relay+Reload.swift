@@ -19,10 +19,9 @@ extension Relay {
             reloadRefused(problem)
             return
         }
-        // Delivery first: a delivery routed to a new destination is then claimed, not left to a
-        // visit that does not know it yet.
-        // The store's view of them too (a shared store's cluster-wide rates), before the
-        // scheduler claims under the new settings.
+        // The store first (a shared store's cluster-wide rates), then delivery, then ingest: a
+        // delivery routed to a new destination is claimed under its settings, not left to a visit
+        // that does not know it yet.
         store.destinationsChanged(applied.destinations)
         scheduler.reconfigure(destinations: applied.destinations)
         sampler.reconfigure(destinations: applied.destinations.map(\.name))
