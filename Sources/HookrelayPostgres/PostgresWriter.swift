@@ -250,29 +250,20 @@ private struct FinalWrite: PostgresWrite, @unchecked Sendable {
 }
 
 /// A write whose result is computed in the transaction and handed over after the commit.
-///
-/// `@unchecked Sendable`: `result` is set in `perform` and read in `finish`, both on the writer thread.
 final class PostgresResultWrite<T: Sendable>: PostgresWrite, @unchecked Sendable {
     private let body: (PGConnection) throws -> T
-    private let completion: @Sendable (Result<T, StoreUnavailable>) -> Void
-    private var result: T?
+    private let answer: CommittedAnswer<T>
 
     init(_ body: @escaping (PGConnection) throws -> T, completion: @escaping @Sendable (Result<T, StoreUnavailable>) -> Void) {
         self.body = body
-        self.completion = completion
+        answer = CommittedAnswer(completion)
     }
 
     func perform(on connection: PGConnection) throws {
-        result = try body(connection)
+        answer.computed(try body(connection))
     }
 
     func finish(failure: StoreUnavailable?) {
-        if let failure {
-            completion(.failure(failure))
-        } else if let result {
-            completion(.success(result))
-        } else {
-            completion(.failure(StoreUnavailable(.unavailable, "write produced no result")))
-        }
+        answer.finish(failure: failure)
     }
 }

@@ -1,30 +1,20 @@
 import HookrelayCore
 /// A write whose result is computed inside the transaction and handed over after the commit.
-///
-/// `@unchecked Sendable`: `result` is set in `perform` and read in `finish`, both on the
-/// writer thread.
 final class ResultWrite<T: Sendable>: GroupedWrite, @unchecked Sendable {
     private let body: (SQLiteConnection) throws -> T
-    private let completion: @Sendable (Result<T, StoreUnavailable>) -> Void
-    private var result: T?
+    private let answer: CommittedAnswer<T>
 
     init(_ body: @escaping (SQLiteConnection) throws -> T, completion: @escaping @Sendable (Result<T, StoreUnavailable>) -> Void) {
         self.body = body
-        self.completion = completion
+        answer = CommittedAnswer(completion)
     }
 
     func perform(on connection: SQLiteConnection) throws {
-        result = try body(connection)
+        answer.computed(try body(connection))
     }
 
     func finish(failure: StoreUnavailable?) {
-        if let failure {
-            completion(.failure(failure))
-        } else if let result {
-            completion(.success(result))
-        } else {
-            completion(.failure(StoreUnavailable(.unavailable, "write produced no result")))
-        }
+        answer.finish(failure: failure)
     }
 }
 
