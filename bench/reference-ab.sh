@@ -3,6 +3,8 @@
 # targets are): each SYSTEM is `mirror` (the anchor) or a name NAME with its binary at
 # /tmp/hookrelay-NAME. The order rotates each round, and every run starts after `sync`, so no
 # run pays for writing back the previous run's store. Summary: bench/reference_summary.py OUT.
+# A SYSTEM ending in `+nopin` (e.g. `new+nopin`, `mirror+nopin`) runs with run.sh's --no-pin:
+# the SUT may use every core, shared with the harness.
 #
 #   cp .build/release/hookrelay /tmp/hookrelay-new; cp <old build> /tmp/hookrelay-base
 #   bench/reference-ab.sh /tmp/ab/s3 3 base new mirror
@@ -19,10 +21,12 @@ for r in $(seq $ROUNDS); do
     dir="$OUT/r$r-$sys"
     sync; sleep 3
     echo "#### round $r $sys $(date -u +%T)"
-    if [ $sys = mirror ]; then
-      $B/run.sh mirror --duration 15 --connections 64 --out "$dir" --run-id "r$r-mirror" > "$dir.log" 2>&1
+    name=${sys%+nopin}; pin=()
+    [ "$name" != "$sys" ] && pin=(--no-pin)
+    if [ $name = mirror ]; then
+      $B/run.sh mirror --duration 15 --connections 64 "${pin[@]}" --out "$dir" --run-id "r$r-$sys" > "$dir.log" 2>&1
     else
-      $B/run.sh hookrelay --bin /tmp/hookrelay-$sys --conf-template $B/hookrelay.conf.tmpl --duration 15 --connections 64 --out "$dir" --run-id "r$r-$sys" > "$dir.log" 2>&1
+      $B/run.sh hookrelay --bin /tmp/hookrelay-$name --conf-template $B/hookrelay.conf.tmpl --duration 15 --connections 64 "${pin[@]}" --out "$dir" --run-id "r$r-$sys" > "$dir.log" 2>&1
     fi
   done
 done

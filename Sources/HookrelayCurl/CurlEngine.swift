@@ -13,11 +13,13 @@ public final class CurlEngine: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The engine thread, to recognise `stop` called from one of its own completions.
     private let engineThread = Mutex<ObjectIdentifier?>(nil)
+    private let threadName: String
 
     /// Makes the multi handle (and runs `curl_global_init` once per process).
     /// `maxConnectionsPerHost` 0 means no per-host limit; transfers beyond a limit wait in curl's queue.
-    public init(maxConnectionsPerHost: Int = 0, maxTotalConnections: Int = 256) throws {
+    public init(maxConnectionsPerHost: Int = 0, maxTotalConnections: Int = 256, threadName: String = "hr-curl") throws {
         try CurlGlobal.ensureInitialized()
+        self.threadName = threadName
         loop = try EngineLoop(maxConnectionsPerHost: maxConnectionsPerHost, maxTotalConnections: maxTotalConnections)
         inbox = EngineInbox(wakeup: MultiWakeup(multi: loop.multi))
     }
@@ -35,12 +37,11 @@ public final class CurlEngine: Sendable {
         let inbox = self.inbox
         let counters = self.counters
         let finished = self.finished
-        let thread = Thread {
+        let thread = NamedThread.make(threadName) {
             loop.run(inbox: inbox, counters: counters)
             counters.threadEnded.store(true, ordering: .releasing)
             finished.signal()
         }
-        thread.name = "hookrelay-curl"
         engineThread.withLock { $0 = ObjectIdentifier(thread) }
         thread.start()
     }

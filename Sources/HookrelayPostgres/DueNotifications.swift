@@ -1,4 +1,5 @@
 import Foundation
+import HookrelayCore
 
 /// Listens on `hookrelay_due` (SPEC §10: a replay or a hand-back on one node is picked up by
 /// another at once, not at its next poll) and calls the scheduler's wake-up for each
@@ -25,11 +26,7 @@ final class DueNotifications: @unchecked Sendable {
         defer { lock.unlock() }
         guard thread == nil, !stopping else { return }
         self.wake = wake
-        let thread = Thread { [self] in run() }
-        thread.name = "hookrelay-pg-listen"
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
+        thread = NamedThread.start("hr-pg-listen", stackSize: 1 << 20) { [self] in run() }
     }
 
     /// Stops within about a quarter second.

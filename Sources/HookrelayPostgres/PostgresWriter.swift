@@ -71,11 +71,7 @@ final class PostgresWriter: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "hookrelay-pg-writer"
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
+        thread = NamedThread.start("hr-pg-writer", stackSize: 1 << 20) { [self] in run() }
     }
 
     /// Queues a write; false when stopped, or when `bounded` (an accept) and the queue is full.

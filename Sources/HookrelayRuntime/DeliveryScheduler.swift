@@ -25,7 +25,7 @@ final class DeliveryScheduler: @unchecked Sendable {
     /// The destinations in force by name (the breaker's log lines name their settings).
     private let destinationConfigs: Mutex<[String: DestinationConfig]>
     private let store: any RelayStore
-    private let engine: CurlEngine
+    private let engine: CurlEnginePool
     private let metrics: RelayMetrics
     private let logger: Logger
     private let config: RelayConfig
@@ -48,7 +48,7 @@ final class DeliveryScheduler: @unchecked Sendable {
     private var thread: Thread?
 
     init(
-        config: RelayConfig, store: any RelayStore, engine: CurlEngine, metrics: RelayMetrics, logger: Logger,
+        config: RelayConfig, store: any RelayStore, engine: CurlEnginePool, metrics: RelayMetrics, logger: Logger,
         clock: WallClock = .system, pollInterval: Duration = .seconds(1)
     ) {
         self.config = config
@@ -85,10 +85,7 @@ final class DeliveryScheduler: @unchecked Sendable {
     func start() {
         // Another node's replay or hand-back: look at once (SPEC §10).
         store.watchForDueWork { [weak self] in self?.wake() }
-        let thread = Thread { [self] in runLoop() }
-        thread.name = "hookrelay-scheduler"
-        self.thread = thread
-        thread.start()
+        thread = NamedThread.start("hr-scheduler") { [self] in runLoop() }
     }
 
     /// New work may be due (a replay): look now instead of at the next poll.
@@ -338,7 +335,7 @@ final class DeliveryScheduler: @unchecked Sendable {
         } catch {
             // The body cannot be shaped for this destination (unparseable, bad template or key):
             // no retry would help, so the delivery is dead at once, logged with error "rewrite".
-            let reason = (error as? RewriteError)?.reason ?? "\(error)"
+            let reason = error.reason
             logger.warning("delivery cannot be rewritten", metadata: [
                 "event_id": "\(delivery.eventID)", "destination": "\(delivery.destination)", "url": "\(URLMasking.mask(delivery.url))",
                 "attempt": "\(attempt)", "error": "rewrite", "reason": "\(reason)",

@@ -29,7 +29,7 @@ public final class Relay: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let ingest: HTTPServer
     private let admin: HTTPServer
-    private let engine: CurlEngine
+    private let engine: CurlEnginePool
     let scheduler: DeliveryScheduler
     let sampler: QueueDepthSampler
     private let addresses = Mutex<(ingest: SocketAddress?, admin: SocketAddress?)>((nil, nil))
@@ -79,7 +79,8 @@ public final class Relay: Sendable {
         self.logger = logger
         self.nodeDirectory = nodeDirectory
         do {
-            engine = try CurlEngine()
+            // One curl thread per usable core: delivery is not capped by one thread (issue 17).
+            engine = try CurlEnginePool(count: UsableCores.count)
         } catch {
             store.close()  // its writer and checkpointer threads would otherwise outlive the failed start
             nodeDirectory?.release()
@@ -144,7 +145,7 @@ public final class Relay: Sendable {
         case ingest, admin
     }
 
-    /// The curl engine and the scheduler's loop.
+    /// The curl engines and the scheduler's loop.
     func startDelivery() {
         engine.start()
         scheduler.start()
@@ -175,6 +176,7 @@ public final class Relay: Sendable {
             logger.info("listening", metadata: [
                 "ingest": "\(both.ingest.hookrelayDescription)", "admin": "\(both.admin.hookrelayDescription)",
                 "data_dir": "\(server.dataDirectory)", "store": "\(store.location)",
+                "event_loops": "\(UsableCores.count)", "curl_threads": "\(engine.count)",
             ])
             for source in config.sources where source.scheme == .none {
                 logger.warning("source accepts unsigned requests", metadata: ["source": "\(source.name)", "path": "\(source.path)"])

@@ -17,9 +17,11 @@ public final class RelayProcess: Sendable {
     }
 
     /// Starts `hookrelay ARGS` with extra environment variables; stdout and stderr are collected.
-    public init(arguments: [String], environment: [String: String] = [:]) throws {
+    /// `launcher`, when given, runs it (e.g. `["/usr/bin/taskset", "-c", "0"]`: pinned to one core).
+    public init(arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
+        let command = launcher + [Self.executablePath] + arguments
         child = try ChildProcess(
-            executable: Self.executablePath, arguments: arguments,
+            executable: command[0], arguments: Array(command.dropFirst()),
             environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }
         )
     }

@@ -43,7 +43,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     func start() {
-        thread = StoreThread.start("hookrelay-store-writer") { [self] in run() }
+        thread = StoreThread.start("hr-writer") { [self] in run() }
     }
 
     /// Runs `write` with every batch, at its head, until a commit takes it: for a write that

@@ -102,7 +102,7 @@ final class WALCheckpointer: @unchecked Sendable {
     var databaseSyncCount: Int { databaseSyncs.load(ordering: .relaxed) }
 
     func start() {
-        thread = StoreThread.start("hookrelay-store-checkpointer") { [self] in run() }
+        thread = StoreThread.start("hr-checkpointer") { [self] in run() }
     }
 
     /// Asks for a checkpoint (cheap; called from the writer's WAL hook).
