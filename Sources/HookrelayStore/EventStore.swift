@@ -22,6 +22,8 @@ public final class EventStore: Sendable {
     private let acceptStatements: AcceptStatements
     let deliveryStatements: DeliveryStatements
     let outcomeBatch: OutcomeBatch
+    /// Deliveries claimed by `claimDue` and in flight (in memory only; see `InFlightClaims`).
+    let claims: InFlightClaims
     private let reader: LockedConnection
     /// Held by the serving relay (`recoverInFlight`): one `serve` per data directory.
     private let directoryLock: DataDirectoryLock?
@@ -58,8 +60,10 @@ public final class EventStore: Sendable {
         do {
             // Created private before SQLite opens it: its -wal and -shm take its mode.
             try DataDirectoryModes.createPrivateFile(path)
+            let claims = InFlightClaims()
+            self.claims = claims
             (acceptStatements, deliveryStatements, outcomeBatch, recoveredInFlight, recoveryDeferred, writer, checkpointer, reader) =
-                try Self.open(
+                try Self.open(claims: claims, 
                     path: path, queueLimit: queueLimit, recoverInFlight: recoverInFlight, allowUpgrade: allowUpgrade,
                     checkpointPages: checkpointPages, checkpointCopyBytes: checkpointCopyBytes
                 )
@@ -70,7 +74,7 @@ public final class EventStore: Sendable {
     }
 
     private static func open(
-        path: String, queueLimit: Int, recoverInFlight: Bool, allowUpgrade: Bool, checkpointPages: (background: Int32, inline: Int32),
+        claims: InFlightClaims, path: String, queueLimit: Int, recoverInFlight: Bool, allowUpgrade: Bool, checkpointPages: (background: Int32, inline: Int32),
         checkpointCopyBytes: Int64
     ) throws -> (AcceptStatements, DeliveryStatements, OutcomeBatch, Int, Bool, GroupCommitWriter, WALCheckpointer, LockedConnection) {
         let connection = try SQLiteConnection(path: path)
@@ -84,7 +88,7 @@ public final class EventStore: Sendable {
         try connection.execute(ViewSchema.tables)
         let acceptStatements = try AcceptStatements(connection)
         let deliveryStatements = try DeliveryStatements(connection)
-        let outcomeBatch = OutcomeBatch(statements: deliveryStatements, series: try AttemptSeriesStatements(connection))
+        let outcomeBatch = OutcomeBatch(statements: deliveryStatements, series: try AttemptSeriesStatements(connection), claims: claims)
         // Deliveries claimed when the last process died are due again (at-least-once).
         var recovered = 0
         var deferred: RecoverInFlightWrite?

@@ -111,6 +111,8 @@ struct StoreContractTests {
             #expect(second.count == 1)
             #expect(Set((first + second).map(\.id)).count == 3, "no delivery handed out twice")
             #expect(try store.claimDue(destination: "d0", now: Self.now, limit: 10).get().isEmpty)
+            let next = try store.nextDueTime(destination: "d0")
+            #expect(next.map { $0 > Self.now } ?? true, "deliveries in flight are not due: next \(String(describing: next))")
 
             let claimedNow = await store.accept(Self.request(id: "e9", urls: ["http://crm.test/a"], claimNow: true))
             guard case .success(.accepted(1, let claimed)) = claimedNow else {
@@ -184,6 +186,22 @@ struct StoreContractTests {
             #expect(replayed.attempts == 0)
             #expect(replayed.replays == 1)
             #expect(try await store.replay(.event("no-such-event"), now: Self.now).get() == 0)
+        }
+    }
+
+    @Test("replay leaves a delivery in flight alone; its outcome is stored as it came", arguments: StoreKind.testable)
+    func replayInFlight(kind: StoreKind) async throws {
+        try await Self.withStore(kind) { store async throws in
+            _ = await store.accept(Self.request(id: "e1", urls: ["http://crm.test/a"]))
+            let first = try #require(try store.claimDue(destination: "d0", now: Self.now, limit: 1).get().first)
+            try await store.record(Self.record(first, attempt: 1, state: .retrying, next: Self.now + 1000, at: Self.now)).get()
+            let retry = try #require(try store.claimDue(destination: "d0", now: Self.now + 1000, limit: 1).get().first)
+            #expect(try await store.replay(.event("e1"), now: Self.now + 1001).get() == 0, "in flight: not replayed")
+            #expect(try await store.replay(.destination("d0", state: "retrying", since: nil), now: Self.now + 1001).get() == 0)
+            try await store.record(Self.record(retry, attempt: 2, state: .delivered, status: 200, at: Self.now + 1002)).get()
+            let delivery = try #require(try store.eventRecord(id: "e1")?.deliveries.first)
+            #expect(delivery.state == "delivered")
+            #expect(delivery.attempts == 2)
         }
     }
 

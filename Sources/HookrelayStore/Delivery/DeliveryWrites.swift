@@ -23,50 +23,46 @@ final class ResultWrite<T: Sendable>: GroupedWrite, @unchecked Sendable {
 /// `@unchecked Sendable`: used only on the writer thread.
 final class DeliveryStatements: @unchecked Sendable {
     let selectDue: SQLiteStatement
-    let markClaimed: SQLiteStatement
+    let selectClaim: SQLiteStatement
     let recordOutcome: SQLiteStatement
     let insertFailure: SQLiteStatement
     let release: SQLiteStatement
+    let releaseHeld: SQLiteStatement
 
     init(_ connection: SQLiteConnection) throws(SQLiteError) {
+        // Ids only (the due index covers them): the ones held in flight are skipped before any
+        // row is read.
         selectDue = try connection.prepare("""
-            SELECT d.id, e.event_id, e.event_type, e.source, d.url, d.attempts, d.replays, e.body, e.content_type
-            FROM deliveries d JOIN events e ON e.id = d.event
-            WHERE d.destination = ? AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?
-            ORDER BY d.next_attempt_at LIMIT ?
+            SELECT id FROM deliveries
+            WHERE destination = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+            ORDER BY next_attempt_at LIMIT ?
             """)
-        markClaimed = try connection.prepare("UPDATE deliveries SET claimed = 1, next_attempt_at = NULL, updated_at = ? WHERE id = ?")
+        selectClaim = try connection.prepare("""
+            SELECT e.event_id, e.event_type, e.source, d.url, d.attempts, d.replays, e.body, e.content_type
+            FROM deliveries d JOIN events e ON e.id = d.event WHERE d.id = ?
+            """)
+        // Not when an operator replayed the delivery during the attempt (`hookrelay replay` in
+        // another process cannot see this one's claims in memory): the replay's reset stands and
+        // the delivery goes out again. The attempt's failure record is kept either way.
         recordOutcome = try connection.prepare("""
             UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?,
-                claimed = 0, updated_at = ? WHERE id = ?
+                claimed = 0, updated_at = ? WHERE id = ? AND replays = ?
             """)
         insertFailure = try connection.prepare("""
             INSERT INTO failures (time, event_id, event_type, destination, url, attempt, status, error, message, response, next_attempt, replay)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         release = try connection.prepare("UPDATE deliveries SET claimed = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND claimed = 1")
+        releaseHeld = try connection.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND next_attempt_at IS NOT NULL")
     }
 }
 
 extension EventStore {
-    /// Claims up to `limit` deliveries of `destination` due at `now`: they leave the due index
-    /// until their outcome is recorded (or, after a crash, until the store reopens).
+    /// Claims up to `limit` deliveries of `destination` due at `now`: held in memory
+    /// (`InFlightClaims`), not due again until their outcome is recorded, they are released, or
+    /// the store reopens. Runs on the writer thread, so it sees every outcome committed before it.
     public func claimDue(destination: String, now: Int64, limit: Int, completion: @escaping @Sendable (Result<[ClaimedDelivery], StoreUnavailable>) -> Void) {
-        let statements = deliveryStatements
-        submit(ResultWrite({ _ in
-            var claimed: [ClaimedDelivery] = []
-            try statements.selectDue.bind(.text(destination), .integer(now), .integer(Int64(limit))).forEachRow { row in
-                claimed.append(ClaimedDelivery(
-                    id: row.integer(0), eventID: row.text(1), eventType: row.text(2), source: row.text(3),
-                    destination: destination, url: row.text(4), attempts: Int(row.integer(5)), replays: Int(row.integer(6)),
-                    body: row.blob(7), contentType: row.text(8)
-                ))
-            }
-            for delivery in claimed {
-                try statements.markClaimed.bind(.integer(now), .integer(delivery.id)).run()
-            }
-            return claimed
-        }, completion: completion))
+        submit(ClaimWrite(destination: destination, now: now, limit: limit, statements: deliveryStatements, claims: claims, completion: completion))
     }
 
     /// `claimDue` for a thread of the caller's own that has nothing else to do meanwhile (the
@@ -89,30 +85,40 @@ extension EventStore {
     /// Puts claimed deliveries back, due at `dueAt` (on shutdown, for attempts not finished).
     public func release(deliveryIDs: [Int64], dueAt: Int64, completion: @escaping @Sendable (Result<Void, StoreUnavailable>) -> Void) {
         let statements = deliveryStatements
+        let claims = self.claims
         submit(ResultWrite({ _ in
+            let held = Set(claims.contains(deliveryIDs))
             for id in deliveryIDs {
-                try statements.release.bind(.integer(dueAt), .integer(dueAt), .integer(id)).run()
+                try (held.contains(id) ? statements.releaseHeld : statements.release).bind(.integer(dueAt), .integer(dueAt), .integer(id)).run()
             }
-        }, completion: completion))
+        }, completion: { result in
+            // Held ones are due again once the new due time committed.
+            if case .success = result { claims.remove(deliveryIDs) }
+            completion(result)
+        }))
     }
 
     /// Re-queues deliveries now (SPEC §7 replay); returns how many. Attempts restart at 1; the
     /// delivery's replay count goes up. Deliveries in flight are left alone.
     public func replay(_ selection: ReplaySelection, now: Int64, completion: @escaping @Sendable (Result<Int, StoreUnavailable>) -> Void) {
+        let claims = self.claims
         submit(ResultWrite({ connection in
             let set = "state = 'pending', attempts = 0, next_attempt_at = ?, replays = replays + 1, updated_at = ?"
+            // Deliveries in flight: those stored claimed, and those held in memory (ids, inlined).
+            let held = claims.all
+            let notHeld = held.isEmpty ? "" : " AND id NOT IN (\(held.map(String.init).joined(separator: ",")))"
             switch selection {
             case .event(let id):
                 try connection.prepare("""
                     UPDATE deliveries SET \(set) WHERE event IN (SELECT id FROM events WHERE event_id = ?)
-                        AND claimed = 0 AND state IN ('delivered', 'rejected', 'dead', 'retrying')
+                        AND claimed = 0 AND state IN ('delivered', 'rejected', 'dead', 'retrying')\(notHeld)
                     """)
                     .bind(.integer(now), .integer(now), .text(id)).run()
             case .destination(let name, let state, let since):
                 // The state condition lets SQLite use the partial index that holds `state`.
                 let states = StoreSchema.finishedStates.contains(state) ? StoreSchema.finishedStateCondition : StoreSchema.openStateCondition
                 try connection.prepare("""
-                    UPDATE deliveries SET \(set) WHERE destination = ? AND \(states) AND state = ? AND updated_at >= ? AND claimed = 0
+                    UPDATE deliveries SET \(set) WHERE destination = ? AND \(states) AND state = ? AND updated_at >= ? AND claimed = 0\(notHeld)
                     """)
                     .bind(.integer(now), .integer(now), .text(name), .text(state), .integer(since ?? 0)).run()
             }

@@ -14,10 +14,17 @@ final class OutcomeBatch: @unchecked Sendable {
     private var flushQueued = false
     private let statements: DeliveryStatements
     private let series: AttemptSeriesStatements
+    private let claims: InFlightClaims
 
-    init(statements: DeliveryStatements, series: AttemptSeriesStatements) {
+    init(statements: DeliveryStatements, series: AttemptSeriesStatements, claims: InFlightClaims) {
         self.statements = statements
         self.series = series
+        self.claims = claims
+    }
+
+    /// The outcomes committed: their deliveries are no longer held in flight.
+    fileprivate func committed(_ outcomes: [(AttemptRecord, Completion)]) {
+        for (record, _) in outcomes { claims.remove(record.deliveryID, destination: record.destination) }
     }
 
     /// Adds an outcome; returns a write to submit when no batch write is queued yet.
@@ -49,7 +56,7 @@ final class OutcomeBatch: @unchecked Sendable {
         try statements.recordOutcome.bind(
             .text(attempt.state.rawValue), .integer(Int64(attempt.attempt)), .optionalInteger(attempt.nextAttemptAt),
             .optionalInteger(attempt.status.map(Int64.init)), .optionalText(attempt.error),
-            .integer(attempt.time), .integer(attempt.deliveryID)
+            .integer(attempt.time), .integer(attempt.deliveryID), .integer(Int64(attempt.replays))
         ).run()
         if attempt.isFailure {
             try statements.insertFailure.bind(
@@ -90,6 +97,8 @@ private final class FlushWrite: GroupedWrite, @unchecked Sendable {
     func finish(failure: StoreUnavailable?) {
         // Not performed (queue full, store closed): fail what is pending now.
         let outcomes = taken ?? batch.take()
+        // Not committed: the deliveries stay held until the scheduler hands them back (`release`).
+        if failure == nil { batch.committed(outcomes) }
         let result: Result<Void, StoreUnavailable> = failure.map { .failure($0) } ?? .success(())
         for (_, completion) in outcomes { completion(result) }
     }

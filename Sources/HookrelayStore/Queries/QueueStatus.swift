@@ -41,12 +41,22 @@ extension EventStore {
         }
     }
 
-    /// Unix ms of the earliest due delivery of `destination`; nil when none is scheduled. Blocking.
+    /// Unix ms of the earliest due delivery of `destination` not held in flight (`InFlightClaims`);
+    /// nil when none is scheduled. Blocking.
     public func nextDueTime(destination: String) throws -> Int64? {
-        try read { connection in
-            try connection.prepare("SELECT min(next_attempt_at) FROM deliveries WHERE destination = ? AND next_attempt_at IS NOT NULL")
-                .bind(.text(destination))
-                .firstRow { $0.optionalInteger(0) } ?? nil
+        let held = claims.ids(of: destination)
+        return try read { connection in
+            // The held ones can only come first; one more row than them finds the earliest other.
+            var next: Int64?
+            try connection.prepare("""
+                SELECT id, next_attempt_at FROM deliveries WHERE destination = ? AND next_attempt_at IS NOT NULL
+                ORDER BY next_attempt_at LIMIT ?
+                """)
+                .bind(.text(destination), .integer(Int64(held.count + 1)))
+                .forEachRow { row in
+                    if next == nil && !held.contains(row.integer(0)) { next = row.integer(1) }
+                }
+            return next
         }
     }
 }
