@@ -7,7 +7,8 @@ and whose store already holds N retrying deliveries to it ("bad").
 (port 9: nothing listens, every connection refused) and starts on a copy of a data directory
 filled once: N events, each with one delivery to that URL in state `retrying`, attempts 1–6,
 next attempts spread evenly over the next 10 min – 4 h (as the default schedule leaves them
-after an outage). Everything else is the harness's `run.sh` unchanged (the SUT pinned to one
+after an outage). `--pause-after 0` turns the refusing destination's circuit breaker off, so
+every one of its deliveries is tried and fails. Everything else is the harness's `run.sh` unchanged (the SUT pinned to one
 core, 64 connections, 15 s); the bad run's drain is cut at --bad-drain-limit, since sink3 never
 gets its third.
 
@@ -36,11 +37,13 @@ BENCH = os.environ.get("REFERENCE_BENCH", os.path.join(os.path.dirname(ROOT), "s
 BAD_URL = "http://127.0.0.1:9/hooks/sink3"
 
 
-def bad_template(out):
+def bad_template(out, pause_after):
     with open(os.path.join(BENCH, "hookrelay.conf.tmpl")) as f:
         text = f.read()
     text = text.replace("http://127.0.0.1:@SINK3_PORT@/hooks/sink3", BAD_URL)
     assert BAD_URL in text, "the template's sink3 URL changed"
+    if pause_after is not None:
+        text = text.replace(f'url = "{BAD_URL}"', f'url = "{BAD_URL}"\npause_after = {pause_after}')
     path = os.path.join(out, "bad.conf.tmpl")
     with open(path, "w") as f:
         f.write(text)
@@ -147,11 +150,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--retrying", type=int, default=1_000_000)
     parser.add_argument("--bad-drain-limit", type=int, default=40)
+    parser.add_argument("--pause-after", type=int, default=None,
+                        help="pause_after for the refusing destination (default: as shipped, 20; 0 = no circuit breaker)")
     args = parser.parse_args()
     args.bin = os.path.abspath(args.bin)
     os.makedirs(args.out, exist_ok=True)
     os.chmod(args.out, 0o755)  # nginx workers run as nobody
-    template = bad_template(args.out)
+    template = bad_template(args.out, args.pause_after)
     seed = os.path.join(args.out, "seed", "data")
     if not os.path.exists(os.path.join(seed, "hookrelay.sqlite")):
         shutil.rmtree(os.path.dirname(seed), ignore_errors=True)

@@ -28,5 +28,6 @@ for r in $(seq $ROUNDS); do
     else
       $B/run.sh hookrelay --bin /tmp/hookrelay-$name --conf-template $B/hookrelay.conf.tmpl --duration 15 --connections 64 "${pin[@]}" --out "$dir" --run-id "r$r-$sys" > "$dir.log" 2>&1
     fi
+    rm -rf "$dir/data" "$dir/events.jsonl"   # ~1 GB per run; results and logs stay
   done
 done

@@ -40,7 +40,8 @@ public protocol RelayStore: OperatorViewStore {
     func nextDueTime(destination: String) throws -> Int64?
     /// Claims up to `limit` deliveries of `destination` due at `now`; they are not due again
     /// until their outcome is recorded, they are released, or the store reopens after a crash.
-    /// Blocks until the claim committed: for a thread of the caller's own.
+    /// Blocks until the claim is taken (committed, on a store that writes claims): for a thread
+    /// of the caller's own.
     func claimDue(destination: String, now: Int64, limit: Int) -> Result<[ClaimedDelivery], StoreUnavailable>
     /// Stores an attempt's outcome and, for a failed one, its failure-log record, and counts it
     /// in its destination's minute of the attempt series (`OperatorViewStore`).

@@ -2,7 +2,9 @@ import HookrelayCore
 
 /// `claimDue` on the writer thread: the due ids of a destination not held in flight already,
 /// the rows of the first `limit`, and those ids held (`InFlightClaims`) — a read, nothing
-/// written. A claim that does not reach its caller (the batch failed to commit) lets them go.
+/// written, run apart from the commits. An outcome not committed yet keeps its delivery held,
+/// so a claim never takes a delivery whose attempt is still being recorded. A claim that fails
+/// lets what it took go.
 ///
 /// `@unchecked Sendable`: `taken` is touched only on the writer thread (`perform`, `finish`).
 final class ClaimWrite: GroupedWrite, @unchecked Sendable {
@@ -25,6 +27,9 @@ final class ClaimWrite: GroupedWrite, @unchecked Sendable {
         self.claims = claims
         answer = CommittedAnswer(completion)
     }
+
+    /// Nothing is written: the writer runs it at once, outside the commits (`GroupCommitWriter`).
+    var readsOnly: Bool { true }
 
     func perform(on connection: SQLiteConnection) throws {
         // A second run (the batch again, after another write failed) starts from scratch.

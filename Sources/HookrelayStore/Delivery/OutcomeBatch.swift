@@ -80,6 +80,10 @@ private final class FlushWrite: GroupedWrite, @unchecked Sendable {
         self.batch = batch
     }
 
+    /// The attempts' slots are free already; their deliveries stay held (`InFlightClaims`) until
+    /// the commit, so waiting delays nothing but the outcome's own record.
+    var mayWait: Bool { true }
+
     func perform(on connection: SQLiteConnection) throws {
         // A second run (after a rollback) stores the same outcomes again.
         let outcomes = taken ?? batch.take()

@@ -20,6 +20,25 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var stopped = false
     private let queueLimit: Int
     private let maxBatch: Int
+    /// How long the writer waits for more when only writes that may wait are queued (outcomes):
+    /// one commit, one fsync and one write of the pages they share then take many of them.
+    private let linger: Duration
+    /// Queued writes that change something and may not wait (`GroupedWrite.mayWait` false).
+    private var urgentQueued = 0
+    /// Queued writes that only read (`GroupedWrite.readsOnly`: claims): once accepts have stopped
+    /// coming, run at once outside any commit, so a claim never cuts an outcome's linger short;
+    /// under load they share the commits like any write.
+    private var readsQueued = 0
+    /// True while the writer waits out `linger`.
+    private var lingering = false
+    /// When the outcomes queued now stop waiting: set when the writer first waits for them, kept
+    /// while reads come and go, so they wait `linger` at most.
+    private var lingerDeadline: Date?
+    /// When the last urgent write (an accept) was queued: outcomes linger only once accepts have
+    /// stopped coming for a while (`quietAfter`). Under load they ride the accepts' commits anyway,
+    /// and waiting there would only shift the writer's rhythm.
+    private var lastUrgentAt = ContinuousClock.now.advanced(by: .seconds(-1))
+    private let quietAfter: Duration = .milliseconds(20)
     private var thread: Thread?
     /// Set when the last commit failed; cleared by the next successful one.
     private var lastFailure: SQLiteError?
@@ -33,7 +52,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let releaseSavepoint: SQLiteStatement
     private let rollbackToSavepoint: SQLiteStatement
 
-    init(connection: SQLiteConnection, queueLimit: Int, maxBatch: Int = 2048) throws(SQLiteError) {
+    init(connection: SQLiteConnection, queueLimit: Int, maxBatch: Int = 2048, linger: Duration = .milliseconds(2)) throws(SQLiteError) {
+        self.linger = linger
         self.connection = connection
         savepoint = try connection.prepare("SAVEPOINT w")
         releaseSavepoint = try connection.prepare("RELEASE w")
@@ -66,7 +86,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopping, !bounded || queue.count < queueLimit else { return false }
         queue.append(write)
-        if queue.count == 1 { condition.signal() }
+        if write.readsOnly {
+            readsQueued += 1
+        } else if !write.mayWait {
+            urgentQueued += 1
+            lastUrgentAt = .now
+        }
+        if queue.count == 1 || (lingering && !write.mayWait) { condition.signal() }
         return true
     }
 
@@ -97,6 +123,31 @@ final class GroupCommitWriter: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && !stopping { condition.wait() }
+            // Under load (accepts coming) everything shares the commits, as it always did; once
+            // accepts stop, claims run at once and outcomes wait for company.
+            let quiet = ContinuousClock.now - lastUrgentAt > quietAfter
+            if readsQueued > 0 && (quiet || lingerDeadline != nil) {
+                let reads = queue.filter(\.readsOnly)
+                queue.removeAll { $0.readsOnly }
+                readsQueued = 0
+                condition.unlock()
+                runReads(reads)
+                continue
+            }
+            if urgentQueued == 0 && readsQueued == 0 && !stopping && linger > .zero && (lingerDeadline != nil || quiet) {
+                // Outcomes only: they wait for company (an accept ends the wait; a claim is run
+                // meanwhile), up to `linger` from when the writer first saw them.
+                let deadline = lingerDeadline ?? Date(timeIntervalSinceNow: Double(linger.milliseconds) / 1000)
+                lingerDeadline = deadline
+                lingering = true
+                while urgentQueued == 0 && readsQueued == 0 && !stopping && condition.wait(until: deadline) {}
+                lingering = false
+                if readsQueued > 0 {
+                    condition.unlock()
+                    continue
+                }
+            }
+            lingerDeadline = nil
             if queue.isEmpty && stopping {
                 stopped = true
                 condition.broadcast()
@@ -107,9 +158,13 @@ final class GroupCommitWriter: @unchecked Sendable {
             if queue.count <= maxBatch {
                 batch = queue
                 queue.removeAll(keepingCapacity: true)
+                urgentQueued = 0
+                readsQueued = 0
             } else {
                 batch = Array(queue.prefix(maxBatch))
                 queue.removeFirst(maxBatch)
+                urgentQueued -= batch.count { !$0.mayWait && !$0.readsOnly }
+                readsQueued -= batch.count { $0.readsOnly }
             }
             condition.unlock()
             if carried.isEmpty {
@@ -119,6 +174,20 @@ final class GroupCommitWriter: @unchecked Sendable {
                 let committed = commit(carried + batch)
                 // A carried write that committed is done; one that failed alone stays.
                 carried = zip(carried, committed.prefix(carriedCount)).filter { !$0.1 }.map(\.0)
+            }
+        }
+    }
+
+    /// Runs writes that only read, each on its own (no transaction: the statements of one see
+    /// the same file, since only this thread writes it), and finishes them at once.
+    private func runReads(_ reads: [any GroupedWrite]) {
+        if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+        for read in reads {
+            do {
+                try read.perform(on: connection)
+                read.finish(failure: nil)
+            } catch {
+                read.finish(failure: StoreUnavailable(error as? SQLiteError ?? SQLiteError(code: SQLITE_ERROR, message: "\(error)")))
             }
         }
     }
@@ -211,6 +280,17 @@ protocol GroupedWrite: Sendable {
     func perform(on connection: SQLiteConnection) throws
     /// Runs on the writer thread after COMMIT (failure nil), or with the reason it did not commit.
     func finish(failure: StoreUnavailable?)
+    /// True for a write nobody waits on (an attempt's outcome: its slot is already free): the
+    /// writer may hold it for up to its `linger` to commit it with others. False by default.
+    var mayWait: Bool { get }
+    /// True for a write that changes nothing (a claim): run at once outside any transaction,
+    /// finished right after `perform`. False by default.
+    var readsOnly: Bool { get }
+}
+
+extension GroupedWrite {
+    var mayWait: Bool { false }
+    var readsOnly: Bool { false }
 }
 
 extension StoreUnavailable {
