@@ -83,10 +83,12 @@ struct LargeRequestTests {
         return Run(response: response, elapsed: elapsed, probes: probe, events: event)
     }
 
-    /// The SPEC's bound for a 600 KB event is a second, for a release build; a debug build on a
-    /// loaded machine (2 cores, shared) gets twice that.
+    /// The SPEC's bound for a 600 KB event is a second, for a release build. A debug build gets
+    /// 5 s: alone it answers in ~0.17 s, but the whole suite running in parallel on this 2-core
+    /// machine once stretched it to 2.03 s. The bound is there to catch work that grows faster
+    /// than the body: the quadratic conversion this replaced took 26 s in a release build.
     #if DEBUG
-    static let answerBound: Duration = .seconds(2)
+    static let answerBound: Duration = .seconds(5)
     #else
     static let answerBound: Duration = .seconds(1)
     #endif
@@ -97,7 +99,11 @@ struct LargeRequestTests {
     /// the length of NIO's accept backoff after a failed accept, which the other tests sharing
     /// the process's file descriptors could cause — a guess, not verified. Work done on the event loop instead of off it holds the others for the
     /// large body's whole conversion, seconds in a debug build under the suite's load.
-    static let othersBound: Duration = answerBound
+    #if DEBUG
+    static let othersBound: Duration = .seconds(2)
+    #else
+    static let othersBound: Duration = .seconds(1)
+    #endif
 
     @Test("a signed 630 KB legacy form (80,000 fields) is answered within a second; other connections are answered meanwhile")
     func largeLegacyFormIsAnsweredInTime() async throws {
