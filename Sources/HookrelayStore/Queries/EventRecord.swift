@@ -53,15 +53,20 @@ extension EventStore {
                 }
             guard let (row, record) = found else { return nil }
             var event = record
+            let held = claims.all
             try connection.prepare("""
-                SELECT destination, url, state, attempts, last_status, last_error, next_attempt_at
+                SELECT destination, url, state, attempts, last_status, last_error, next_attempt_at, id
                 FROM deliveries WHERE event = ? ORDER BY id
                 """)
                 .bind(.integer(row))
                 .forEachRow { row in
+                    // A delivery held in flight (`InFlightClaims`) keeps its due time in the file;
+                    // shown as in flight, as one stored claimed is.
+                    let inFlight = held.contains(row.integer(7))
                     event.deliveries.append(DeliveryRecord(
                         destination: row.text(0), url: row.text(1), state: row.text(2), attempts: Int(row.integer(3)),
-                        lastStatus: row.optionalInteger(4).map(Int.init), lastError: row.optionalText(5), nextAttemptAt: row.optionalInteger(6)
+                        lastStatus: row.optionalInteger(4).map(Int.init), lastError: row.optionalText(5),
+                        nextAttemptAt: inFlight ? nil : row.optionalInteger(6)
                     ))
                 }
             return event
