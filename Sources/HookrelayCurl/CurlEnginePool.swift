@@ -4,9 +4,11 @@ import Synchronization
 /// Several `CurlEngine`s, each with its own thread, multi handle and connections, taking
 /// requests in turn: one curl thread caps delivery at what one core does (~20 µs of CPU per
 /// attempt, docs/PERFORMANCE.md), so a relay that may use several cores delivers on as many.
-/// Requests go round-robin, not by destination, so one busy destination spreads too; each
-/// engine reuses its own connections (a destination gets at most `max_in_flight` of them in
-/// all, since that bounds its attempts on the wire).
+/// Requests go round-robin, not by destination, so one busy destination spreads too. Each
+/// engine keeps its own connections: a destination's attempts on the wire stay bounded by its
+/// `max_in_flight` (the scheduler's slots), but up to one connection per engine may be open to
+/// it at a time for each of them, idle ones included (with `max_in_flight = 1` and 16 engines,
+/// 16 consecutive attempts may open 16 connections).
 public final class CurlEnginePool: Sendable {
     private let engines: [CurlEngine]
     private let turn = Atomic<Int>(0)

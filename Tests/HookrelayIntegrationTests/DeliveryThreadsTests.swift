@@ -47,10 +47,16 @@ struct DeliveryThreadsTests {
         let sink = try await SinkServer.start()
         defer { Task { await sink.stop() } }
         let (relay, _) = try await startRelay(launcher: [], directory: directory, sinks: [sink])
-        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(relay.processIdentifier)/task")
-        let names = Set(tasks.compactMap { try? String(contentsOfFile: "/proc/\(relay.processIdentifier)/task/\($0)/comm", encoding: .utf8) }
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let pid = relay.processIdentifier
+        func names() -> Set<String> {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            return Set(tasks.compactMap { try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        }
         let expected = ["hr-writer", "hr-checkpointer", "hr-scheduler"] + (1...Self.usableCores).map { "hr-curl-\($0)" }
+        // Each thread names itself when it first runs: on a loaded machine that may follow `listening`.
+        _ = await Polling.until(timeout: .seconds(10)) { Set(expected).isSubset(of: names()) }
+        let names = names()
         for name in expected {
             #expect(names.contains(name), "no thread named \(name) in \(names.sorted())")
         }

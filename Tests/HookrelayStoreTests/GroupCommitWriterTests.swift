@@ -135,6 +135,50 @@ struct GroupCommitWriterTests {
         #expect(record.deliveries.map(\.state) == ["delivered"])
     }
 
+    @Test("a replay and a claim in a batch run again after a failing write: the replay stands, the claim takes the replayed delivery")
+    func replayAndClaimSurviveTheRerun() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try EventStore(directory: directory.path)
+        defer { store.close() }
+        _ = await store.accept(StoreContractTests.request(id: "e1", urls: ["http://crm.test/a"]))
+        let first = try #require(try store.claimDue(destination: "d0", now: StoreContractTests.now, limit: 1).get().first)
+        try await store.record(StoreContractTests.record(first, attempt: 1, state: .dead, at: StoreContractTests.now)).get()
+
+        // One batch, in this order: the replay, a claim, a write that fails (so the batch runs again).
+        let gate = GateWrite()
+        store.submit(gate)
+        gate.entered.wait()
+        let replayed = ResultBox<Int>()
+        store.replay(.event("e1"), now: StoreContractTests.now + 10) { replayed.set($0) }
+        let claimed = ResultBox<[ClaimedDelivery]>()
+        store.claimDue(destination: "d0", now: StoreContractTests.now + 10, limit: 5) { claimed.set($0) }
+        let failing = InsertWrite(1, fails: true)  // no table t: fails on its insert
+        store.submit(failing)
+        gate.open()
+        try #require(failing.finished.wait(timeout: .now() + 10) == .success)
+        let replayCount = try #require(replayed.wait()).get()
+        let taken = try #require(claimed.wait()).get()
+
+        #expect(replayCount == 1, "the second run must replay as the first did")
+        #expect(taken.map(\.id) == [first.id], "the claim takes the replayed delivery")
+        #expect(taken.first?.replays == 1)
+    }
+
+    /// A write's result, handed from the writer thread.
+    final class ResultBox<T: Sendable>: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var value: Result<T, StoreUnavailable>?
+        func set(_ result: Result<T, StoreUnavailable>) {
+            value = result
+            done.signal()
+        }
+        func wait() -> Result<T, StoreUnavailable>? {
+            guard done.wait(timeout: .now() + 10) == .success else { return nil }
+            return value
+        }
+    }
+
     /// An outcome's result, handed from the writer thread (the semaphore orders the accesses).
     final class OutcomeBox: @unchecked Sendable {
         var result: Result<Void, StoreUnavailable>?

@@ -68,6 +68,7 @@ struct StoreInFlightClaimsTests {
         let held = try #require(try store.claimDue(destination: "d0", now: Self.now, limit: 1).get().first)
         #expect(try store.nextDueTime(destination: "d0") == nil)
         #expect(try store.eventRecord(id: "e1")?.deliveries.first?.nextAttemptAt == nil, "shown in flight, not due")
+        #expect(try store.eventDetail(id: "e1", attemptLimit: 10)?.record.deliveries.first?.nextAttemptAt == nil, "the explorer too")
         try await store.release(deliveryIDs: [held.id], dueAt: Self.now + 500).get()
         #expect(try store.nextDueTime(destination: "d0") == Self.now + 500)
         #expect(try store.claimDue(destination: "d0", now: Self.now + 499, limit: 1).get().isEmpty)

@@ -1,10 +1,10 @@
 import HookrelayCore
 
 /// `claimDue` on the writer thread: the due ids of a destination not held in flight already,
-/// the rows of the first `limit`, and those ids held (`InFlightClaims`) — a read, nothing
-/// written, run apart from the commits. An outcome not committed yet keeps its delivery held,
-/// so a claim never takes a delivery whose attempt is still being recorded. A claim that fails
-/// lets what it took go.
+/// the rows of the first `limit`, and those ids held (`InFlightClaims`) once the claim is
+/// through — a read, nothing written. An outcome not committed yet keeps its delivery held, so
+/// a claim never takes a delivery whose attempt is still being recorded. A claim that fails
+/// holds nothing.
 ///
 /// `@unchecked Sendable`: `taken` is touched only on the writer thread (`perform`, `finish`).
 final class ClaimWrite: GroupedWrite, @unchecked Sendable {
@@ -32,8 +32,9 @@ final class ClaimWrite: GroupedWrite, @unchecked Sendable {
     var readsOnly: Bool { true }
 
     func perform(on connection: SQLiteConnection) throws {
-        // A second run (the batch again, after another write failed) starts from scratch.
-        if !taken.isEmpty { claims.remove(taken) }
+        // Held from `finish` on, not here: a batch rolled back and run again (another write of
+        // it failed) must not see this claim's first run (a replay in it would skip its ids).
+        // Nothing else claims this destination meanwhile: the scheduler has one claim out at a time.
         taken = []
         let held = claims.ids(of: destination)
         var ids: [Int64] = []
@@ -52,12 +53,12 @@ final class ClaimWrite: GroupedWrite, @unchecked Sendable {
             }
         }
         taken = claimed.map(\.id)
-        claims.insert(taken, destination: destination)
         answer.computed(claimed)
     }
 
     func finish(failure: StoreUnavailable?) {
-        if failure != nil && !taken.isEmpty { claims.remove(taken) }
+        // Before the caller hears of them: their attempts, and so their outcomes, come after.
+        if failure == nil { claims.insert(taken, destination: destination) }
         answer.finish(failure: failure)
     }
 }

@@ -45,6 +45,13 @@ final class InFlightClaims: @unchecked Sendable {
         }
     }
 
+    /// The due time to show for delivery `id` whose row says `stored`: none (in flight) when it
+    /// is in `held` — a held delivery keeps its due time in the file, and is shown as one stored
+    /// claimed is.
+    static func shownDueTime(_ stored: Int64?, id: Int64, held: Set<Int64>) -> Int64? {
+        held.contains(id) ? nil : stored
+    }
+
     func contains(_ ids: [Int64]) -> [Int64] {
         lock.withLock { ids.filter { id in byDestination.values.contains { $0.contains(id) } } }
     }

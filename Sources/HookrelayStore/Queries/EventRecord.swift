@@ -60,13 +60,10 @@ extension EventStore {
                 """)
                 .bind(.integer(row))
                 .forEachRow { row in
-                    // A delivery held in flight (`InFlightClaims`) keeps its due time in the file;
-                    // shown as in flight, as one stored claimed is.
-                    let inFlight = held.contains(row.integer(7))
                     event.deliveries.append(DeliveryRecord(
                         destination: row.text(0), url: row.text(1), state: row.text(2), attempts: Int(row.integer(3)),
                         lastStatus: row.optionalInteger(4).map(Int.init), lastError: row.optionalText(5),
-                        nextAttemptAt: inFlight ? nil : row.optionalInteger(6)
+                        nextAttemptAt: InFlightClaims.shownDueTime(row.optionalInteger(6), id: row.integer(7), held: held)
                     ))
                 }
             return event

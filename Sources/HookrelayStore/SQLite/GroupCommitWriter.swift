@@ -33,7 +33,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var lingering = false
     /// When the outcomes queued now stop waiting: set when the writer first waits for them, kept
     /// while reads come and go, so they wait `linger` at most.
-    private var lingerDeadline: Date?
+    private var lingerDeadline: ContinuousClock.Instant?
     /// When the last urgent write (an accept) was queued: outcomes linger only once accepts have
     /// stopped coming for a while (`quietAfter`). Under load they ride the accepts' commits anyway,
     /// and waiting there would only shift the writer's rhythm.
@@ -126,7 +126,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             // Under load (accepts coming) everything shares the commits, as it always did; once
             // accepts stop, claims run at once and outcomes wait for company.
             let quiet = ContinuousClock.now - lastUrgentAt > quietAfter
-            if readsQueued > 0 && (quiet || lingerDeadline != nil) {
+            if readsQueued > 0 && urgentQueued == 0 && (quiet || lingerDeadline != nil) {
                 let reads = queue.filter(\.readsOnly)
                 queue.removeAll { $0.readsOnly }
                 readsQueued = 0
@@ -137,10 +137,16 @@ final class GroupCommitWriter: @unchecked Sendable {
             if urgentQueued == 0 && readsQueued == 0 && !stopping && linger > .zero && (lingerDeadline != nil || quiet) {
                 // Outcomes only: they wait for company (an accept ends the wait; a claim is run
                 // meanwhile), up to `linger` from when the writer first saw them.
-                let deadline = lingerDeadline ?? Date(timeIntervalSinceNow: Double(linger.milliseconds) / 1000)
+                // A monotonic deadline: a wall clock stepped back must not stretch the wait.
+                let deadline = lingerDeadline ?? ContinuousClock.now + linger
                 lingerDeadline = deadline
                 lingering = true
-                while urgentQueued == 0 && readsQueued == 0 && !stopping && condition.wait(until: deadline) {}
+                while urgentQueued == 0 && readsQueued == 0 && !stopping {
+                    let left = deadline - ContinuousClock.now
+                    guard left > .zero else { break }
+                    let (seconds, attoseconds) = left.components
+                    _ = condition.wait(until: Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18))
+                }
                 lingering = false
                 if readsQueued > 0 {
                     condition.unlock()

@@ -76,9 +76,10 @@ extension EventStore: OperatorViewStore {
                 .bind(Array(values.prefix(3))).firstRow { Int($0.integer(0)) } ?? 0
             var events: [EventRecord] = []
             var rows: [Int64: Int] = [:]
+            let held = claims.all
             try connection.prepare("""
                 SELECT e.id, e.event_id, e.source, e.event_type, e.domain, e.received_at,
-                       d.destination, d.url, d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at
+                       d.destination, d.url, d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.id
                 FROM (SELECT id, event_id, source, event_type, domain, received_at FROM events
                       WHERE received_at >= ? AND received_at < ? ORDER BY received_at DESC, id DESC LIMIT ?) e
                 JOIN deliveries d ON d.event = e.id
@@ -90,7 +91,8 @@ extension EventStore: OperatorViewStore {
                     let key = row.integer(0)
                     let delivery = DeliveryRecord(
                         destination: row.text(6), url: row.text(7), state: row.text(8), attempts: Int(row.integer(9)),
-                        lastStatus: row.optionalInteger(10).map(Int.init), lastError: row.optionalText(11), nextAttemptAt: row.optionalInteger(12)
+                        lastStatus: row.optionalInteger(10).map(Int.init), lastError: row.optionalText(11),
+                        nextAttemptAt: InFlightClaims.shownDueTime(row.optionalInteger(12), id: row.integer(13), held: held)
                     )
                     if let index = rows[key] {
                         events[index].deliveries.append(delivery)
@@ -119,15 +121,17 @@ extension EventStore: OperatorViewStore {
                 }
             guard let (key, record, contentType, body) = found else { return nil }
             var detail = EventDetail(record: record, contentType: contentType, body: body, deliveryTimes: [], attempts: [], attemptsCut: false)
+            let held = claims.all
             try connection.prepare("""
-                SELECT destination, url, state, attempts, last_status, last_error, next_attempt_at, created_at, updated_at
+                SELECT destination, url, state, attempts, last_status, last_error, next_attempt_at, created_at, updated_at, id
                 FROM deliveries WHERE event = ? ORDER BY id
                 """)
                 .bind(.integer(key))
                 .forEachRow { row in
                     detail.record.deliveries.append(DeliveryRecord(
                         destination: row.text(0), url: row.text(1), state: row.text(2), attempts: Int(row.integer(3)),
-                        lastStatus: row.optionalInteger(4).map(Int.init), lastError: row.optionalText(5), nextAttemptAt: row.optionalInteger(6)
+                        lastStatus: row.optionalInteger(4).map(Int.init), lastError: row.optionalText(5),
+                        nextAttemptAt: InFlightClaims.shownDueTime(row.optionalInteger(6), id: row.integer(9), held: held)
                     ))
                     detail.deliveryTimes.append(DeliveryTimes(created: row.integer(7), updated: row.integer(8)))
                 }
