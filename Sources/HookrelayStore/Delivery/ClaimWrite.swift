@@ -28,7 +28,8 @@ final class ClaimWrite: GroupedWrite, @unchecked Sendable {
         answer = CommittedAnswer(completion)
     }
 
-    /// Nothing is written: the writer runs it at once, outside the commits (`GroupCommitWriter`).
+    /// Nothing is written: once accepts stop coming, the writer runs it at once, between commits
+    /// (`GroupCommitWriter`); under load it joins a batch like any write.
     var readsOnly: Bool { true }
 
     func perform(on connection: SQLiteConnection) throws {
