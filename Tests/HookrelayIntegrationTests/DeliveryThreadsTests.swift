@@ -6,12 +6,17 @@ import Testing
 /// reaches every destination whichever thread sent it.
 @Suite("Delivery threads")
 struct DeliveryThreadsTests {
-    /// The cores this test process may run on (its affinity mask), as `nproc` counts them.
+    /// The cores this test process may run on, as coreutils' `nproc` counts them (its CPU
+    /// affinity): an oracle apart from the relay's own `UsableCores`.
     static var usableCores: Int {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let mask = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed:") }?.dropFirst("Cpus_allowed:".count) ?? ""
-        let cores = mask.filter(\.isHexDigit).reduce(0) { $0 + (Int(String($1), radix: 16) ?? 0).nonzeroBitCount }
-        return cores > 0 ? min(cores, ProcessInfo.processInfo.activeProcessorCount) : ProcessInfo.processInfo.activeProcessorCount
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nproc")
+        let output = Pipe()
+        process.standardOutput = output
+        guard (try? process.run()) != nil else { return ProcessInfo.processInfo.activeProcessorCount }
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ProcessInfo.processInfo.activeProcessorCount
     }
 
     private func startRelay(launcher: [String], directory: TemporaryDirectory, sinks: [SinkServer]) async throws -> (RelayProcess, Int) {

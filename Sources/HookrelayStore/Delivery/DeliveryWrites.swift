@@ -87,7 +87,7 @@ extension EventStore {
         let statements = deliveryStatements
         let claims = self.claims
         submit(ResultWrite({ _ in
-            let held = Set(claims.contains(deliveryIDs))
+            let held = claims.all
             for id in deliveryIDs {
                 try (held.contains(id) ? statements.releaseHeld : statements.release).bind(.integer(dueAt), .integer(dueAt), .integer(id)).run()
             }

@@ -34,13 +34,11 @@ final class InFlightClaims: @unchecked Sendable {
         lock.withLock { _ = byDestination[destination]?.remove(id) }
     }
 
-    /// Forgets `ids`, whichever destination holds them; returns those that were held.
-    @discardableResult
-    func remove(_ ids: [Int64]) -> [Int64] {
+    /// Forgets `ids`, whichever destination holds them (a release).
+    func remove(_ ids: [Int64]) {
         lock.withLock {
-            ids.filter { id in
-                for key in byDestination.keys where byDestination[key]?.remove(id) != nil { return true }
-                return false
+            for key in byDestination.keys {
+                byDestination[key]?.subtract(ids)
             }
         }
     }
@@ -50,9 +48,5 @@ final class InFlightClaims: @unchecked Sendable {
     /// claimed is.
     static func shownDueTime(_ stored: Int64?, id: Int64, held: Set<Int64>) -> Int64? {
         held.contains(id) ? nil : stored
-    }
-
-    func contains(_ ids: [Int64]) -> [Int64] {
-        lock.withLock { ids.filter { id in byDestination.values.contains { $0.contains(id) } } }
     }
 }
