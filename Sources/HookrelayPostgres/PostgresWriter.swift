@@ -77,10 +77,14 @@ final class PostgresWriter: @unchecked Sendable {
     /// Queues a write; false when stopped, or when `bounded` (an accept) and the queue is full.
     func submit(_ write: any PostgresWrite, bounded: Bool) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
-        guard !stopping, !bounded || queue.count < queueLimit else { return false }
+        guard !stopping, !bounded || queue.count < queueLimit else {
+            condition.unlock()
+            return false
+        }
         queue.append(write)
-        if queue.count == 1 { condition.signal() }
+        let wake = queue.count == 1
+        condition.unlock()
+        if wake { condition.signal() }  // after unlocking, as GroupCommitWriter does
         return true
     }
 
