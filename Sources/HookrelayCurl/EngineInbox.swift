@@ -1,16 +1,7 @@
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The hand-off between callers and the engine thread: the queue of submitted requests and the
 /// engine's phase, behind one lock, waking the engine thread when work or a stop arrives.
-///
-/// A submission's wakeup is made after the lock is released: `curl_multi_wakeup` is a syscall
-/// that makes the engine thread runnable, and on a busy core the woken thread may run at once and
-/// find the lock still held by the submitter it preempted (a futex wait and two more context
-/// switches per wakeup). `wakersOut` counts the wakeups decided under the lock and not yet made,
-/// so `close` can wait for them before the multi handle is cleaned up.
 final class EngineInbox: Sendable {
     /// Where the engine is in its life.
     enum Phase: Sendable {
@@ -42,7 +33,6 @@ final class EngineInbox: Sendable {
 
     private let state = Mutex(State())
     private let wakeup: MultiWakeup
-    private let wakersOut = Atomic<Int>(0)
 
     init(wakeup: MultiWakeup) {
         self.wakeup = wakeup
@@ -51,25 +41,19 @@ final class EngineInbox: Sendable {
     /// Queues a request; false when the engine is stopping or stopped. Wakes the engine thread only
     /// when the queue was empty (a non-empty queue has a wakeup pending already).
     func submit(_ submission: Submission) -> Bool {
-        let (queued, wake) = state.withLock { state -> (Bool, Bool) in
+        state.withLock { state in
             switch state.phase {
             case .idle:
                 state.queue.append(submission)
-                return (true, false)
+                return true
             case .running:
                 state.queue.append(submission)
-                guard state.queue.count == 1 else { return (true, false) }
-                wakersOut.add(1, ordering: .acquiring)
-                return (true, true)
+                if state.queue.count == 1 { wakeup.wake() }
+                return true
             case .stopping, .closed:
-                return (false, false)
+                return false
             }
         }
-        if wake {
-            wakeup.wake()
-            wakersOut.subtract(1, ordering: .releasing)
-        }
-        return queued
     }
 
     /// Moves from idle to running; false if the engine was already started or stopped.
@@ -118,16 +102,12 @@ final class EngineInbox: Sendable {
 
     /// For the engine thread at its end: no more submissions or wakeups; returns what was still
     /// queued (none in practice: the stopping phase is only seen together with a full take).
-    /// Returns once no submitter is still inside `curl_multi_wakeup`.
     func close() -> [Submission] {
-        let leftovers = state.withLock { state in
+        state.withLock { state in
             state.phase = .closed
             let leftovers = state.queue
             state.queue = []
             return leftovers
         }
-        // No wakeup is decided after the phase is closed; wait out those decided before it.
-        while wakersOut.load(ordering: .acquiring) > 0 { sched_yield() }
-        return leftovers
     }
 }

@@ -70,7 +70,7 @@ final class EngineLoop: @unchecked Sendable {
         active.removeAll()
         for transfer in idle { transfer.dispose() }
         idle.removeAll()
-        let leftovers = inbox.close()  // after this no thread calls (or is inside) curl_multi_wakeup
+        let leftovers = inbox.close()  // after this no thread calls curl_multi_wakeup
         _ = curl_multi_cleanup(multi)
 
         for (completion, result) in aborted {

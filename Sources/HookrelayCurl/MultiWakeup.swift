@@ -4,9 +4,8 @@ import CCurl
 /// as callable from any thread.
 ///
 /// `@unchecked Sendable` because it carries a raw `CURLM *`; it is sound because the only call made
-/// through it is `curl_multi_wakeup`, and `EngineInbox` decides every such call under its lock, stops
-/// deciding them (phase `.closed`) and waits for the ones decided before (`wakersOut`) before the
-/// engine thread calls `curl_multi_cleanup`.
+/// through it is `curl_multi_wakeup`, and `EngineInbox` makes every such call under its lock and stops
+/// making them (phase `.closed`) before the engine thread calls `curl_multi_cleanup`.
 struct MultiWakeup: @unchecked Sendable {
     let multi: UnsafeMutableRawPointer
 

@@ -77,14 +77,10 @@ final class PostgresWriter: @unchecked Sendable {
     /// Queues a write; false when stopped, or when `bounded` (an accept) and the queue is full.
     func submit(_ write: any PostgresWrite, bounded: Bool) -> Bool {
         condition.lock()
-        guard !stopping, !bounded || queue.count < queueLimit else {
-            condition.unlock()
-            return false
-        }
+        defer { condition.unlock() }
+        guard !stopping, !bounded || queue.count < queueLimit else { return false }
         queue.append(write)
-        let wake = queue.count == 1
-        condition.unlock()
-        if wake { condition.signal() }  // after unlocking, as GroupCommitWriter does
+        if queue.count == 1 { condition.signal() }
         return true
     }
 

@@ -92,8 +92,8 @@ final class DeliveryScheduler: @unchecked Sendable {
     func wake() {
         condition.lock()
         woken = true
+        condition.signal()
         condition.unlock()
-        condition.signal()  // after unlocking: the loop, if it runs at once, finds the lock free
     }
 
     // MARK: - Steering (SPEC §12)
@@ -364,8 +364,8 @@ final class DeliveryScheduler: @unchecked Sendable {
         let breakerChanges = lanes.breakerChanges.isEmpty ? [] : lanes.takeBreakerChanges()
         // A slot is free: the loop looks for due work.
         woken = true
-        condition.unlock()
         condition.broadcast()
+        condition.unlock()
         for change in breakerChanges { logBreaker(change.destination, change.state) }
 
         switch action {
@@ -452,9 +452,11 @@ final class DeliveryScheduler: @unchecked Sendable {
     private func storedOrNot(_ ticket: DeliveryLanes.Ticket, stored: Bool) {
         condition.lock()
         lanes.outcomeStored(ticket, stored: stored)
-        if !stored { woken = true }
+        if !stored {
+            woken = true
+            condition.signal()
+        }
         condition.unlock()
-        if !stored { condition.signal() }
     }
 
     /// Performs a tick's `handBack` of stranded deliveries; those the store still refuses wait

@@ -81,14 +81,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Queues a write; false (and nothing queued) when the writer stopped, or when `bounded`
     /// and the queue is at its bound. Only new work (accepts) is bounded: the outcome of an
     /// attempt already made must never be refused for load, or its delivery would stay claimed.
-    /// The writer is signalled after the lock is released, so that on a busy core it does not
-    /// run at once only to wait for the lock its caller still holds.
     func submit(_ write: any GroupedWrite, bounded: Bool) -> Bool {
         condition.lock()
-        guard !stopping, !bounded || queue.count < queueLimit else {
-            condition.unlock()
-            return false
-        }
+        defer { condition.unlock() }
+        guard !stopping, !bounded || queue.count < queueLimit else { return false }
         queue.append(write)
         if write.readsOnly {
             readsQueued += 1
@@ -96,9 +92,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             urgentQueued += 1
             lastUrgentAt = .now
         }
-        let wake = queue.count == 1 || (lingering && !write.mayWait)
-        condition.unlock()
-        if wake { condition.signal() }
+        if queue.count == 1 || (lingering && !write.mayWait) { condition.signal() }
         return true
     }
 

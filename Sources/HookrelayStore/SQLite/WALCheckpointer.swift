@@ -108,10 +108,11 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Asks for a checkpoint (cheap; called from the writer's WAL hook).
     func request() {
         condition.lock()
-        let wake = !requested
-        requested = true
+        if !requested {
+            requested = true
+            condition.signal()
+        }
         condition.unlock()
-        if wake { condition.signal() }  // after unlocking, so the checkpointer finds the lock free
     }
 
     /// Ends the thread; the writer must have stopped (its hook no longer fires).

@@ -8,13 +8,11 @@ final class WriteAnswer<T: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var result: Result<T, StoreUnavailable>?
 
-    /// Signals after unlocking: the waiter, woken on a busy core, may run at once, and would
-    /// otherwise find the lock still held by the thread it preempted.
     func set(_ value: Result<T, StoreUnavailable>) {
         condition.lock()
         result = value
-        condition.unlock()
         condition.signal()
+        condition.unlock()
     }
 
     func wait() -> Result<T, StoreUnavailable> {
