@@ -3,11 +3,15 @@
 # of the load and 5 s of the drain, and the deliveries the sinks logged in each window: the CPU
 # per delivery (drain) and per accept (load, its deliveries taken off) in docs/PERFORMANCE.md.
 #
-#   bench/cpu_budget.sh /tmp/hookrelay-new /tmp/budget1     # OUT must not hold anything you need
+#   bench/cpu_budget.sh /tmp/hookrelay-new /tmp/budget1     # OUT: a fresh path, or an earlier run's
 set -u
 [ $# -eq 2 ] || { echo "usage: cpu_budget.sh BIN OUT" >&2; exit 2; }
 BIN=$1; OUT=$2
 B=${REFERENCE_BENCH:-$(cd "$(dirname "$0")/../../shared/bench" && pwd)}
+# OUT is removed first: refuse anything but a fresh path or an earlier run's directory.
+if [ -e "$OUT" ] && [ ! -f "$OUT/result.json" ] && [ -n "$(ls -A "$OUT" 2>/dev/null)" ]; then
+  echo "cpu_budget.sh: $OUT exists and is not an earlier run's directory; pick another OUT" >&2; exit 2
+fi
 rm -rf "$OUT"; mkdir -p "$(dirname "$OUT")"
 
 # Per thread: name, voluntary and involuntary switches, utime+stime ticks.
