@@ -8,7 +8,13 @@ Samples /proc/PID/task/*/stat every 0.2 s while the relay runs, then reads RUNDI
 (WRK_START, WRK_END) and RUNDIR/result.json (drain_s) once run.sh wrote them, and prints, per
 thread name, the share of one core it used during the load and during the drain. A thread near
 100% is the one that caps the relay.
+
+With the deliveries the sinks logged in each window (their access logs' timestamps), it also
+prints each thread's CPU per delivery (from the drain, where the relay only delivers) and per
+accept (the load's CPU less its deliveries at the drain's cost), and their sum per event: the
+per-event budget of docs/PERFORMANCE.md.
 """
+import glob
 import argparse
 import collections
 import json
@@ -83,6 +89,26 @@ def main():
     print("| thread | load: % of a core | drain: % of a core |\n|---|---|---|")
     for name in names:
         print(f"| {name} | {100 * load_use.get(name, 0) / load_s:.0f} | {100 * drain_use.get(name, 0) / drain_s if drain_s else 0:.0f} |")
+
+    # The budget: CPU per delivery from the drain, per accept from the load less its deliveries.
+    times = [float(line.split(" ", 1)[0]) for path in glob.glob(os.path.join(args.rundir, "logs", "sink*.access.log"))
+             for line in open(path) if line.strip()]
+    load_deliveries = sum(1 for t in times if load[0] <= t < load[1])
+    drain_deliveries = sum(1 for t in times if drain[0] <= t < drain[1])
+    accepted = result["accepted"]
+    fanout = result["deliveries_target"] / accepted if accepted else 0
+    if not drain_deliveries or not accepted:
+        return
+    print(f"\n{accepted} accepts and {load_deliveries} deliveries during the load, {drain_deliveries} deliveries in the drain")
+    print("| thread | µs per delivery (drain) | µs per accept (load less its deliveries) | µs per event (accept + its deliveries) |\n|---|---|---|---|")
+    totals = [0.0, 0.0, 0.0]
+    for name in names:
+        per_delivery = 1e6 * drain_use.get(name, 0) / drain_deliveries
+        per_accept = max(0.0, 1e6 * load_use.get(name, 0) - load_deliveries * per_delivery) / accepted
+        row = (per_delivery, per_accept, per_accept + fanout * per_delivery)
+        totals = [a + b for a, b in zip(totals, row)]
+        print(f"| {name} | {row[0]:.1f} | {row[1]:.1f} | {row[2]:.0f} |")
+    print(f"| all | {totals[0]:.1f} | {totals[1]:.1f} | {totals[2]:.0f} |")
 
 
 if __name__ == "__main__":
