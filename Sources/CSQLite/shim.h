@@ -12,3 +12,10 @@ static inline int csqlite_sync_database_file(sqlite3 *db) {
     if (!file || !file->pMethods || !file->pMethods->xSync) return SQLITE_MISUSE;
     return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
 }
+
+/// Process-wide settings for a library whose every connection has one owner at a time: no
+/// allocation statistics (a global mutex taken on each of SQLite's mallocs). Must run before
+/// SQLite initializes; returns SQLITE_MISUSE when it already has (the call then changes nothing).
+static inline int csqlite_configure_process(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}

@@ -1,18 +1,22 @@
 import CSQLite
 
+/// SQLite's process-wide settings, applied once before the first connection opens.
+private let sqliteProcessSettings: Int32 = csqlite_configure_process()
+
 /// One SQLite database handle with the few operations the store needs.
 ///
-/// `@unchecked Sendable`: the handle is opened in serialized mode
-/// (`SQLITE_OPEN_FULLMUTEX`) and every owner uses it from one thread at a time
-/// (the group-commit writer thread, or under the reader's lock), as sqlite-nio does.
+/// `@unchecked Sendable`: every owner uses the handle from one thread at a time (the group-commit
+/// writer thread, the checkpointer thread, or under the reader's lock), so it is opened without
+/// SQLite's own per-call mutex (`SQLITE_OPEN_NOMUTEX`, SQLite's multi-thread mode).
 final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     let path: String
 
     /// `vfs`: a registered SQLite VFS by name (tests); nil for the default.
     init(path: String, readOnly: Bool = false, vfs: String? = nil) throws(SQLiteError) {
+        _ = sqliteProcessSettings
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_FULLMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
