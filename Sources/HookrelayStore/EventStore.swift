@@ -198,6 +198,12 @@ public final class EventStore: Sendable {
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         try reader.withConnection(body)
     }
+
+    /// Runs `sql` on the reader connection, prepared at its first use and kept: for reads that
+    /// run all the time (the scheduler's look-up of the next due delivery), not the operator's.
+    func read<T>(prepared sql: String, _ body: (SQLiteStatement) throws -> T) throws -> T {
+        try reader.withStatement(sql, body)
+    }
 }
 
 extension EventStore: RelayStore {
@@ -212,10 +218,13 @@ extension EventStore: RelayStore {
 
 /// A connection used by one caller at a time.
 ///
-/// `@unchecked Sendable`: every use of `connection` holds `lock`.
+/// `@unchecked Sendable`: every use of `connection` and `prepared` holds `lock`.
 final class LockedConnection: @unchecked Sendable {
     private let connection: SQLiteConnection
     private let lock = NSLock()
+    /// Statements kept by `withStatement`, by their SQL. Each is reset after every use
+    /// (`SQLiteStatement`), so none keeps a read transaction open between uses.
+    private var prepared: [String: SQLiteStatement] = [:]
 
     init(_ connection: SQLiteConnection) {
         self.connection = connection
@@ -225,5 +234,14 @@ final class LockedConnection: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body(connection)
+    }
+
+    func withStatement<T>(_ sql: String, _ body: (SQLiteStatement) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if let statement = prepared[sql] { return try body(statement) }
+        let statement = try connection.prepare(sql)
+        prepared[sql] = statement
+        return try body(statement)
     }
 }

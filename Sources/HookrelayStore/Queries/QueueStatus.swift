@@ -44,11 +44,11 @@ extension EventStore {
     /// Unix ms of the earliest due delivery of `destination` not held in flight (`InFlightClaims`);
     /// nil when none is scheduled. Blocking.
     public func nextDueTime(destination: String) throws -> Int64? {
-        try read { connection in
-            let statement = try connection.prepare("""
-                SELECT id, next_attempt_at FROM deliveries WHERE destination = ? AND next_attempt_at IS NOT NULL
-                ORDER BY next_attempt_at LIMIT ?
-                """)
+        // Prepared once: the scheduler asks before every claim (its SQL parse was ~20% of that thread).
+        try read(prepared: """
+            SELECT id, next_attempt_at FROM deliveries WHERE destination = ? AND next_attempt_at IS NOT NULL
+            ORDER BY next_attempt_at LIMIT ?
+            """) { statement in
             // The held ones can only come first: read past as many as are held, with a margin,
             // and look at what is held after the read. (Before it, an outcome committed in
             // between would be read as its new row and skipped as still held: a retry due
