@@ -9,6 +9,8 @@
 #   cp .build/release/hookrelay /tmp/hookrelay-new; cp <old build> /tmp/hookrelay-base
 #   bench/reference-ab.sh /tmp/ab/s3 3 base new mirror
 #   bench/reference_summary.py /tmp/ab/s3 "mirror base new"
+# With BUDGET=1, each hookrelay run is watched by bench/thread_cpu.py (CPU per thread, per
+# delivery, per accept and per event), its report in OUTDIR/rN-NAME.cpu.
 set -u
 B=${REFERENCE_BENCH:-$(cd "$(dirname "$0")/../../shared/bench" && pwd)}
 [ $# -ge 3 ] || { echo "usage: reference-ab.sh OUTDIR ROUNDS SYSTEM..." >&2; exit 2; }
@@ -26,7 +28,13 @@ for r in $(seq $ROUNDS); do
     if [ $name = mirror ]; then
       $B/run.sh mirror --duration 15 --connections 64 "${pin[@]}" --out "$dir" --run-id "r$r-$sys" > "$dir.log" 2>&1
     else
+      watcher=""
+      if [ "${BUDGET:-0}" = 1 ]; then
+        python3 "$(dirname "$0")/thread_cpu.py" "$dir" --pattern /tmp/hookrelay-$name > "$dir.cpu" 2>&1 &
+        watcher=$!
+      fi
       $B/run.sh hookrelay --bin /tmp/hookrelay-$name --conf-template $B/hookrelay.conf.tmpl --duration 15 --connections 64 "${pin[@]}" --out "$dir" --run-id "r$r-$sys" > "$dir.log" 2>&1
+      [ -n "$watcher" ] && wait $watcher
     fi
     rm -rf "$dir/data" "$dir/events.jsonl"   # ~1 GB per run; results and logs stay
   done

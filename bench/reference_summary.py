@@ -22,3 +22,24 @@ for k,label in keys:
         cells.append(f'{med[n]:.1f} [{min(vs):.1f}..{max(vs):.1f}]' if vs else '-')
     ratios=[(f'{med[n]/med["base"]:.2f}' if med.get('base') and med.get(n) is not None else '-') for n in others]
     print(f'| {label} | '+' | '.join(cells)+' | '+' | '.join(ratios)+' |')
+
+# With BUDGET=1 runs: the medians of thread_cpu.py's per-event budget (its last table's rows).
+budget={}
+for f in sorted(glob.glob(sys.argv[1]+'/r*-*.cpu')):
+    name=f.split('/')[-1][:-4].split('-',1)[1]
+    for line in open(f):
+        cells=[c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells)==4 and cells[0] in ('hr-writer','hr-curl-1','hr-scheduler','hr-checkpointer','all') or (len(cells)==4 and cells[0].startswith('NIO-ELT')):
+            try: budget.setdefault(name,{}).setdefault(cells[0] if not cells[0].startswith('NIO-ELT') else 'event loop',[]).append([float(c) for c in cells[1:]])
+            except ValueError: pass
+if budget:
+    print()
+    print('| µs (median) per delivery / accept / event | '+' | '.join(n for n in names if n in budget)+' |')
+    print('|---|'+'---|'*len([n for n in names if n in budget]))
+    for thread in ('hr-writer','event loop','hr-curl-1','hr-scheduler','hr-checkpointer','all'):
+        cells=[]
+        for n in names:
+            if n not in budget: continue
+            rs=budget[n].get(thread,[])
+            cells.append(' / '.join(f'{st.median(r[i] for r in rs):.1f}' for i in range(3)) if rs else '-')
+        print(f'| {thread} | '+' | '.join(cells)+' |')
