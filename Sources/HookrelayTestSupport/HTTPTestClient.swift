@@ -61,7 +61,12 @@ public enum HTTPTestClient {
         return try await channel.executeThenClose { inbound, outbound in
             var partial = request
             partial.headers.append(HeaderField(name: "Content-Length", value: String(declaredLength)))
-            try await write(partial, to: outbound, host: host, end: false)
+            do {
+                try await write(partial, to: outbound, host: host, end: false)
+            } catch {
+                // The server may answer (a 413) and close before the part of the body sent here is
+                // written: what it answered is still read below, and no answer fails the read.
+            }
             return try await readResponses(1, from: inbound)[0]
         }
     }
