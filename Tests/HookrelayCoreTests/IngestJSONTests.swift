@@ -210,3 +210,39 @@ private func ingest(_ body: [UInt8]) throws(BodyParseError) -> JSONObject {
         #expect(JSONLookup.text(of: nil) == nil)
     }
 }
+
+/// Containers inside containers: each takes exactly its own members and elements, in order,
+/// whatever it nests, whatever came before it and whatever follows it.
+@Suite struct JSONContainerTests {
+    private static func object(_ members: [(String, JSONValue)]) -> JSONValue {
+        .object(JSONObject(members.map { JSONObject.Member($0.0, $0.1) }))
+    }
+
+    @Test func nestedContainersKeepTheirOwnMembers() throws {
+        let text = #"{"a":{"b":1,"c":{"d":[]}},"e":[1,[2,{"f":3}],4],"g":{},"h":[{"i":[[],[5]]}],"a":"again"}"#
+        let expected = Self.object([
+            ("a", Self.object([("b", .number("1")), ("c", Self.object([("d", .array([]))]))])),
+            ("e", .array([.number("1"), .array([.number("2"), Self.object([("f", .number("3"))])]), .number("4")])),
+            ("g", Self.object([])),
+            ("h", .array([Self.object([("i", .array([.array([]), .array([.number("5")])]))])])),
+            ("a", .string("again")),
+        ])
+        #expect(try JSONParser.parse(bytes(text)) == expected)
+        #expect(try JSONParser.parse(bytes(text), strict: true) == expected)
+    }
+
+    @Test func manyMembersAndDeepNesting() throws {
+        // A hundred members in an object inside an array inside an object.
+        let members = (0..<100).map { #""m\#($0)":\#($0)"# }.joined(separator: ",")
+        let value = try JSONParser.parse(bytes(#"{"x":[{"# + members + #"}],"y":true}"#))
+        let inner = value.objectValue?["x"].flatMap { if case .array(let a) = $0 { a.first } else { nil } }?.objectValue
+        #expect(inner?.members.count == 100)
+        #expect(inner?.members.last == JSONObject.Member("m99", .number("99")))
+        #expect(value.objectValue?.members.map(\.name) == ["x", "y"])
+        // As deep as the parser goes, and one level more refused.
+        let deep = String(repeating: "[", count: JSONParser.maxDepth) + String(repeating: "]", count: JSONParser.maxDepth)
+        #expect(throws: Never.self) { try JSONParser.parse(bytes(deep)) }
+        #expect(throws: RewriteError.self) { try JSONParser.parse(bytes("[" + deep + "]")) }
+    }
+
+}
