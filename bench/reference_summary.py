@@ -24,22 +24,22 @@ for k,label in keys:
     print(f'| {label} | '+' | '.join(cells)+' | '+' | '.join(ratios)+' |')
 
 # With BUDGET=1 runs: the medians of thread_cpu.py's per-event budget (its last table's rows).
+THREADS=('hr-writer','event loop','hr-curl-1','hr-scheduler','hr-checkpointer','all')
 budget={}
 for f in sorted(glob.glob(sys.argv[1]+'/r*-*.cpu')):
     name=f.split('/')[-1][:-4].split('-',1)[1]
     for line in open(f):
         cells=[c.strip() for c in line.strip().strip('|').split('|')]
-        if len(cells)==4 and cells[0] in ('hr-writer','hr-curl-1','hr-scheduler','hr-checkpointer','all') or (len(cells)==4 and cells[0].startswith('NIO-ELT')):
-            try: budget.setdefault(name,{}).setdefault(cells[0] if not cells[0].startswith('NIO-ELT') else 'event loop',[]).append([float(c) for c in cells[1:]])
-            except ValueError: pass
-if budget:
+        if len(cells)!=4: continue   # the budget table's rows: thread, per delivery, per accept, per event
+        thread='event loop' if cells[0].startswith('NIO-ELT') else cells[0]
+        if thread not in THREADS: continue
+        try: budget.setdefault(name,{}).setdefault(thread,[]).append([float(c) for c in cells[1:]])
+        except ValueError: pass   # the header row
+with_budget=[n for n in names if n in budget]
+if with_budget:
     print()
-    print('| µs (median) per delivery / accept / event | '+' | '.join(n for n in names if n in budget)+' |')
-    print('|---|'+'---|'*len([n for n in names if n in budget]))
-    for thread in ('hr-writer','event loop','hr-curl-1','hr-scheduler','hr-checkpointer','all'):
-        cells=[]
-        for n in names:
-            if n not in budget: continue
-            rs=budget[n].get(thread,[])
-            cells.append(' / '.join(f'{st.median(r[i] for r in rs):.1f}' for i in range(3)) if rs else '-')
+    print('| µs (median) per delivery / accept / event | '+' | '.join(with_budget)+' |')
+    print('|---|'+'---|'*len(with_budget))
+    for thread in THREADS:
+        cells=[' / '.join(f'{st.median(r[i] for r in budget[n][thread]):.1f}' for i in range(3)) if budget[n].get(thread) else '-' for n in with_budget]
         print(f'| {thread} | '+' | '.join(cells)+' |')
