@@ -188,6 +188,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// the same file, since only this thread writes it), and finishes them at once.
     private func runReads(_ reads: [any GroupedWrite]) {
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+        // One read transaction for them all: outside one, each statement takes and drops the
+        // log's read lock itself (two `fcntl` locks on the -shm file), ~15% of a claim in a drain
+        // profile. Deferred: it locks nothing until the first read. Failing to open it, the reads
+        // run as before, each statement on its own.
+        try? connection.execute("BEGIN")
         for read in reads {
             do {
                 try read.perform(on: connection)
@@ -196,6 +201,8 @@ final class GroupCommitWriter: @unchecked Sendable {
                 read.finish(failure: StoreUnavailable(error as? SQLiteError ?? SQLiteError(code: SQLITE_ERROR, message: "\(error)")))
             }
         }
+        // Ends the read (nothing was written: a claim only reads), so the next batch can begin.
+        if connection.isInTransaction { try? connection.execute("COMMIT") }
     }
 
     /// Commits the batch; returns, per write, whether it committed.
