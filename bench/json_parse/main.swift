@@ -13,16 +13,3 @@ for _ in 0..<rounds {
 }
 let elapsed = Date().timeIntervalSince(start)
 print(String(format: "%.3f µs per parse (%d events × %d, %d top-level members)", elapsed * 1e6 / Double(rounds * lines.count), lines.count, rounds, members))
-
-/// The one thing the parser takes from the form parser (`\u` escapes; the benchmark's events
-/// have none), so the benchmark builds without the rest of HookrelayCore.
-enum FormURLEncodedParser {
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        default: nil
-        }
-    }
-}
