@@ -98,6 +98,7 @@ final class IngestResponder: HTTPResponder {
             return
         }
         if request.body.count > Self.offLoopBodySize {
+            logger.debug("large request worked on off the event loop", metadata: ["source": .string(source.config.name), "bytes": .stringConvertible(request.body.count)])
             Self.largeRequests.async { [self] in receive(request, on: source, router: router, offLoop: true, completion: completion) }
         } else {
             receive(request, on: source, router: router, offLoop: false, completion: completion)

@@ -50,7 +50,7 @@ public struct AdminHostPolicy: Sendable {
     /// True for what `admin_hosts` may list: a DNS name or an IP literal (a v6 one with or
     /// without brackets), no port, scheme or path.
     public static func isHostName(_ text: String) -> Bool {
-        var name = Substring(text)
+        let name = Substring(text)
         if name.hasPrefix("["), name.hasSuffix("]") { return LoopbackHost.ipv6Words(name.dropFirst().dropLast()) != nil }
         if LoopbackHost.ipv6Words(name) != nil { return true }
         return !name.isEmpty && name.utf8.count <= 253 && name.utf8.allSatisfy {

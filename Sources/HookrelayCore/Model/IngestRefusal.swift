@@ -3,6 +3,7 @@ public struct IngestRefusal: Error, Sendable, Equatable, CustomStringConvertible
     /// Raw values are the metric label and log name: snake_case, as every other outcome label.
     private enum Code: String, Sendable {
         case malformed, unsigned, stale
+        case tooLarge = "too_large"
         case badSignature = "bad_signature"
         case unsupportedMediaType = "unsupported_media_type"
     }
@@ -24,6 +25,9 @@ public struct IngestRefusal: Error, Sendable, Equatable, CustomStringConvertible
     public static func badSignature(_ reason: String) -> IngestRefusal { .init(.badSignature, reason) }
     /// 401: a timestamp further than `max_age` from now.
     public static func stale(_ reason: String) -> IngestRefusal { .init(.stale, reason) }
+    /// 413: a body of more elements than `BodyElementLimit` allows (the listener answers 413 for
+    /// one over `max_body` itself).
+    public static func tooLarge(_ reason: String) -> IngestRefusal { .init(.tooLarge, reason) }
     /// 415: a content type the source does not take.
     public static func unsupportedMediaType(_ reason: String) -> IngestRefusal { .init(.unsupportedMediaType, reason) }
 
@@ -31,6 +35,7 @@ public struct IngestRefusal: Error, Sendable, Equatable, CustomStringConvertible
     public var status: Int {
         switch code {
         case .malformed: return 400
+        case .tooLarge: return 413
         case .unsigned, .badSignature, .stale: return 401
         case .unsupportedMediaType: return 415
         }

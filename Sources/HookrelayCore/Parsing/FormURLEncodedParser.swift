@@ -16,14 +16,20 @@ public enum FormURLEncodedParser {
     }
 
     static func parse(_ body: [UInt8]) -> FormFields {
+        parse(body, maxFields: .max) ?? FormFields()
+    }
+
+    /// The body's fields, or nil when it holds more than `maxFields` of them (the parse stops there).
+    static func parse(_ body: [UInt8], maxFields: Int) -> FormFields? {
         var form = FormFields()
-        body.withUnsafeBufferPointer { bytes in
+        let complete = body.withUnsafeBufferPointer { bytes in
             var start = 0
             let n = bytes.count
             while start < n {
                 var end = start
                 while end < n, bytes[end] != UInt8(ascii: "&") { end += 1 }
                 if end > start {
+                    guard form.fields.count < maxFields else { return false }
                     var equals = start
                     while equals < end, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
                     let name = decode(bytes, start, equals)
@@ -32,8 +38,9 @@ public enum FormURLEncodedParser {
                 }
                 start = end + 1
             }
+            return true
         }
-        return form
+        return complete ? form : nil
     }
 
     /// Percent-decodes `bytes[start..<end]`, `+` as space.

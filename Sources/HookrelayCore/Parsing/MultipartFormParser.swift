@@ -7,14 +7,16 @@
 // Parts without a `name` are skipped. Text fields are read as UTF-8 (a part's `charset`
 // is ignored; Mailgun sends UTF-8). Anything else malformed throws.
 enum MultipartFormParser {
-    static func parse(_ body: [UInt8], boundary: String) throws(BodyParseError) -> FormFields {
+    /// `maxParts`: the most fields and files together; past it the parse stops with an error whose
+    /// `tooLarge` is set.
+    static func parse(_ body: [UInt8], boundary: String, maxParts: Int = .max) throws(BodyParseError) -> FormFields {
         guard !boundary.isEmpty, boundary.utf8.count <= 200 else { throw BodyParseError("bad multipart boundary") }
         // "\r\n--boundary": the delimiter as it appears between parts.
         let delimiter: [UInt8] = [0x0D, 0x0A, 0x2D, 0x2D] + Array(boundary.utf8)
         let result: Result<FormFields, BodyParseError> = body.withUnsafeBufferPointer { bytes in
             delimiter.withUnsafeBufferPointer { delimiter in
                 do throws(BodyParseError) {
-                    return .success(try parse(bytes, delimiter: delimiter))
+                    return .success(try parse(bytes, delimiter: delimiter, maxParts: maxParts))
                 } catch {
                     return .failure(error)
                 }
@@ -23,7 +25,7 @@ enum MultipartFormParser {
         return try result.get()
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UnsafeBufferPointer<UInt8>) throws(BodyParseError) -> FormFields {
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UnsafeBufferPointer<UInt8>, maxParts: Int) throws(BodyParseError) -> FormFields {
         let n = bytes.count
         let dashBoundary = UnsafeBufferPointer(rebasing: delimiter[2...])  // "--boundary"
         // The first delimiter may open the body without a preceding CRLF.
@@ -63,6 +65,9 @@ enum MultipartFormParser {
             let contentEnd = next
             let headers = PartHeaders(UnsafeBufferPointer(rebasing: bytes[position..<headersEnd]))
             if let name = headers.name {
+                guard form.fields.count + form.files.count < maxParts else {
+                    throw BodyParseError("body has more than \(maxParts) multipart fields and files", tooLarge: true)
+                }
                 if let filename = headers.filename {
                     form.files.append(.init(name: name, filename: filename, contentType: headers.contentType, range: contentStart..<contentEnd))
                 } else {

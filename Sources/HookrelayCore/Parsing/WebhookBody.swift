@@ -25,26 +25,34 @@ enum WebhookBody {
     case form(FormFields)
 
     /// Reads `body` as `kind`; `contentType` is the full header value (multipart needs its boundary).
-    static func parse(_ body: [UInt8], kind: Kind, contentType: String) throws(BodyParseError) -> WebhookBody {
+    /// A body of more than `maxElements` JSON values, or form fields and files, is refused with
+    /// `tooLarge` set (`BodyElementLimit`).
+    static func parse(
+        _ body: [UInt8], kind: Kind, contentType: String, maxElements: Int = BodyElementLimit.maxElements
+    ) throws(BodyParseError) -> WebhookBody {
         switch kind {
         case .json:
             guard !body.isEmpty else { throw BodyParseError("empty JSON body") }
             let value: JSONValue
             do {
                 // Strict: invalid UTF-8 and lone surrogate escapes are refused (400), not replaced.
-                value = try JSONParser.parse(body, strict: true)
+                value = try JSONParser.parse(body, strict: true, maxValues: maxElements)
             } catch {
+                if error.exceedsLimit { throw BodyParseError(error.reason, tooLarge: true) }
                 throw BodyParseError("body is not valid JSON")
             }
             guard case .object(let object) = value else { throw BodyParseError("JSON body is not an object") }
             return .json(object)
         case .formURLEncoded:
-            return .form(FormURLEncodedParser.parse(body))
+            guard let form = FormURLEncodedParser.parse(body, maxFields: maxElements) else {
+                throw BodyParseError("body has more than \(maxElements) form fields", tooLarge: true)
+            }
+            return .form(form)
         case .multipart:
             guard let boundary = HeaderParameters(parsing: contentType).parameter("boundary"), !boundary.isEmpty else {
                 throw BodyParseError("multipart Content-Type has no boundary")
             }
-            return .form(try MultipartFormParser.parse(body, boundary: boundary))
+            return .form(try MultipartFormParser.parse(body, boundary: boundary, maxParts: maxElements))
         }
     }
 

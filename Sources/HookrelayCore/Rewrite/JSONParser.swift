@@ -13,9 +13,11 @@ enum JSONParser {
     /// Nesting deeper than this is refused (a guard against stack exhaustion).
     static let maxDepth = 512
 
-    static func parse(_ bytes: [UInt8], strict: Bool = false) throws(RewriteError) -> JSONValue {
+    /// `maxValues`: the most values (objects, arrays and scalars, nested ones included) the text
+    /// may hold; past it the parse stops with an error whose `exceedsLimit` is set.
+    static func parse(_ bytes: [UInt8], strict: Bool = false, maxValues: Int = .max) throws(RewriteError) -> JSONValue {
         let result: Result<JSONValue, RewriteError> = bytes.withUnsafeBufferPointer { buffer in
-            var reader = Reader(bytes: buffer, strict: strict)
+            var reader = Reader(bytes: buffer, strict: strict, maxValues: maxValues)
             do throws(RewriteError) {
                 reader.skipWhitespace()
                 let value = try reader.value(depth: 0)
@@ -33,11 +35,15 @@ enum JSONParser {
         let bytes: UnsafeBufferPointer<UInt8>
         /// Refuse invalid UTF-8 and lone surrogate escapes instead of replacing them.
         let strict: Bool
+        let maxValues: Int
+        /// Values read so far, against `maxValues`.
+        var values = 0
         var position = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>, strict: Bool) {
+        init(bytes: UnsafeBufferPointer<UInt8>, strict: Bool, maxValues: Int) {
             self.bytes = bytes
             self.strict = strict
+            self.maxValues = maxValues
         }
 
         func error(_ what: String, at offset: Int? = nil) -> RewriteError {
@@ -56,6 +62,8 @@ enum JSONParser {
         mutating func value(depth: Int) throws(RewriteError) -> JSONValue {
             guard depth < JSONParser.maxDepth else { throw error("nesting too deep") }
             guard position < bytes.count else { throw error("unexpected end") }
+            values += 1
+            guard values <= maxValues else { throw RewriteError("body has more than \(maxValues) JSON values", exceedsLimit: true) }
             switch bytes[position] {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
@@ -75,9 +83,6 @@ enum JSONParser {
                 position += 1
                 return .object(object)
             }
-            // Room for a typical webhook object at once, instead of growing 1, 2, 4, 8: parsing a
-            // benchmark event took 1.7 µs against 2.0 (docs/PERFORMANCE.md, issue 17, a third session).
-            object.members.reserveCapacity(8)
             while true {
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a member name") }

@@ -3,8 +3,14 @@
 public struct RewriteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, for the failure log (never the body's contents).
     public let reason: String
+    /// The text was refused for holding more values than the parse allowed (`JSONParser`'s
+    /// `maxValues`), not for being malformed.
+    public let exceedsLimit: Bool
 
-    public init(_ reason: String) { self.reason = reason }
+    public init(_ reason: String, exceedsLimit: Bool = false) {
+        self.reason = reason
+        self.exceedsLimit = exceedsLimit
+    }
 
     public var description: String { reason }
 }

@@ -91,7 +91,7 @@ public struct SourceVerifier: Sendable {
         do {
             body = try WebhookBody.parse(request.body, kind: kind, contentType: contentType)
         } catch {
-            return .failure(.malformed(error.reason))
+            return .failure(error.tooLarge ? .tooLarge(error.reason) : .malformed(error.reason))
         }
         var token: String?
         if signedInBody {
