@@ -14,8 +14,11 @@ static inline int csqlite_sync_database_file(sqlite3 *db) {
 }
 
 /// Process-wide settings for a library whose every connection has one owner at a time: no
-/// allocation statistics (a global mutex taken on each of SQLite's mallocs). Must run before
-/// SQLite initializes; returns SQLITE_MISUSE when it already has (the call then changes nothing).
+/// allocation statistics (a global mutex taken on each of SQLite's mallocs), then initializes
+/// SQLite. Must run before anything else starts SQLite; returns the setting's result:
+/// SQLITE_MISUSE when SQLite had already started (the setting then changes nothing).
 static inline int csqlite_configure_process(void) {
-    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+    return rc;
 }

@@ -1,4 +1,4 @@
-public import HookrelayCore
+import HookrelayCore
 public import HookrelayStore
 
 /// The JSON shapes of the admin API (SPEC §7), built as `JSONValue`s and written by the core's

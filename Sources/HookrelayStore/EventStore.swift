@@ -187,6 +187,13 @@ public final class EventStore: Sendable {
         return (try? reader.withConnection { try $0.prepare("SELECT count(*) FROM sqlite_master").firstRow { $0.integer(0) } }) != nil
     }
 
+    /// Every store must be closed before it is dropped: its connections have one owner each
+    /// (DECISIONS.md), and freeing its statements here while the writer thread still runs would
+    /// give the writer's connection two. Debug builds (the tests) check it.
+    deinit {
+        assert(writer.hasStopped, "EventStore at \(path) dropped without close()")
+    }
+
     /// Commits what is queued and stops the writer; later accepts answer `unavailable`.
     public func close() {
         writer.stop()
@@ -239,9 +246,16 @@ final class LockedConnection: @unchecked Sendable {
     func withStatement<T>(_ sql: String, _ body: (SQLiteStatement) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        if let statement = prepared[sql] { return try body(statement) }
-        let statement = try connection.prepare(sql)
-        prepared[sql] = statement
+        let statement: SQLiteStatement
+        if let kept = prepared[sql] {
+            statement = kept
+        } else {
+            statement = try connection.prepare(sql)
+            prepared[sql] = statement
+        }
+        // Reset whatever the body did: a statement left stepping would hold its read transaction,
+        // and the log could never start over.
+        defer { statement.reset() }
         return try body(statement)
     }
 }

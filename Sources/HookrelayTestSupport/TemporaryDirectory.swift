@@ -11,6 +11,7 @@ public struct TemporaryDirectory: Sendable {
 
     public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
+    @discardableResult
     public func write(_ name: String, _ text: String) throws -> String {
         let target = file(name)
         try text.write(toFile: target, atomically: true, encoding: .utf8)

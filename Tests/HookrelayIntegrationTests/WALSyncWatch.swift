@@ -1,4 +1,5 @@
 import CSQLite
+import HookrelayStore
 import Foundation
 import Synchronization
 
@@ -92,6 +93,7 @@ final class WALSyncWatch: Sendable {
     private static let installed: Bool = install()
 
     private static func install() -> Bool {
+        SQLiteLibrary.configure()  // before this starts SQLite
         guard let found = sqlite3_vfs_find(nil) else { return false }
         base = found
         let vfs = UnsafeMutablePointer<sqlite3_vfs>.allocate(capacity: 1)

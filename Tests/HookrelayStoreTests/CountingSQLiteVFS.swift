@@ -1,4 +1,5 @@
 import CSQLite
+import HookrelayStore
 import Foundation
 import Synchronization
 
@@ -19,6 +20,7 @@ enum CountingSQLiteVFS {
     private nonisolated(unsafe) static let vfsName = strdup(name)!
 
     private static func register() -> Bool {
+        SQLiteLibrary.configure()  // before this starts SQLite
         guard let found = sqlite3_vfs_find(nil) else { return false }
         base = found
         let vfs = UnsafeMutablePointer<sqlite3_vfs>.allocate(capacity: 1)

@@ -58,6 +58,7 @@ struct StoreUpgradeTests {
 
     static func execute(_ sql: String, in path: String, expectFailure: Bool = false) throws {
         var db: OpaquePointer?
+        SQLiteLibrary.configure()  // before this starts SQLite
         guard sqlite3_open(path, &db) == SQLITE_OK, let db else { throw StoreTestError("cannot open \(path)") }
         defer { sqlite3_close(db) }
         var message: UnsafeMutablePointer<CChar>?
@@ -70,6 +71,7 @@ struct StoreUpgradeTests {
 
     static func userVersion(of path: String) throws -> Int32 {
         var db: OpaquePointer?
+        SQLiteLibrary.configure()  // before this starts SQLite
         guard sqlite3_open(path, &db) == SQLITE_OK, let db else { throw StoreTestError("cannot open \(path)") }
         defer { sqlite3_close(db) }
         var statement: OpaquePointer?

@@ -83,6 +83,7 @@ struct StoreVersion2UpgradeTests {
     /// The SQL of the two state indexes, as the store file declares them.
     static func indexDefinitions(in path: String) throws -> [String] {
         var db: OpaquePointer?
+        SQLiteLibrary.configure()  // before this starts SQLite
         guard sqlite3_open(path, &db) == SQLITE_OK, let db else { throw StoreTestError("cannot open \(path)") }
         defer { sqlite3_close(db) }
         var statement: OpaquePointer?

@@ -110,7 +110,6 @@ enum AcceptSQL {
     static func perform(
         _ request: AcceptRequest, node: String, leaseUntil: Int64, rates: [String: Rate], on connection: PGConnection
     ) throws -> AcceptOutcome {
-        let event = request.event
         var targets = request.destinations
         var rated: [Int] = []
         for index in targets.indices where targets[index].claimNow {

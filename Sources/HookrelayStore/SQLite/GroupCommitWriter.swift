@@ -103,6 +103,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         return queue.count
     }
 
+    /// True once the thread has ended (`stop()`), or when it never started.
+    var hasStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped || thread == nil
+    }
+
     /// True while the writer runs and its last commit succeeded.
     var isHealthy: Bool {
         condition.lock()
@@ -184,15 +191,19 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// Runs writes that only read, each on its own (no transaction: the statements of one see
-    /// the same file, since only this thread writes it), and finishes them at once.
+    /// Runs writes that only read, between commits, in one read transaction, then finishes them.
     private func runReads(_ reads: [any GroupedWrite]) {
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         // One read transaction for them all: outside one, each statement takes and drops the
         // log's read lock itself (two `fcntl` locks on the -shm file), ~15% of a claim in a drain
         // profile. Deferred: it locks nothing until the first read. Failing to open it, the reads
-        // run as before, each statement on its own.
+        // run as before, each statement on its own. They see every commit of this writer (it
+        // commits before them); a commit by another process (`hookrelay replay`) made meanwhile
+        // is seen by the next batch's reads.
         try? connection.execute("BEGIN")
+        // Each is finished before the next runs, inside the transaction: a claim's finish holds
+        // the ids it took (`InFlightClaims`), and a second claim of the same destination in this
+        // batch must skip them.
         for read in reads {
             do {
                 try read.perform(on: connection)
@@ -296,8 +307,8 @@ protocol GroupedWrite: Sendable {
     /// True for a write nobody waits on (an attempt's outcome: its slot is already free): the
     /// writer may hold it for up to its `linger` to commit it with others. False by default.
     var mayWait: Bool { get }
-    /// True for a write that changes nothing (a claim): run at once outside any transaction,
-    /// finished right after `perform`. False by default.
+    /// True for a write that changes nothing (a claim): run between commits, with the other reads
+    /// queued with it in one read transaction, each finished right after its `perform`. False by default.
     var readsOnly: Bool { get }
 }
 

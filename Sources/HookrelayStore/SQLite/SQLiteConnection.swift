@@ -1,7 +1,19 @@
 import CSQLite
 
-/// SQLite's process-wide settings, applied once before the first connection opens.
-private let sqliteProcessSettings: Int32 = csqlite_configure_process()
+/// SQLite's process-wide settings (`csqlite_configure_process`), applied once, before anything
+/// else in the process starts SQLite: every connection opens through `configure()`, and code
+/// that calls SQLite directly (test helpers that register a VFS or open a file) must call it first.
+/// `sqlite3_config` must not run while another thread starts SQLite; the once-only initializer
+/// makes every caller of `configure()` wait for it.
+public enum SQLiteLibrary {
+    private static let settingsResult: Int32 = csqlite_configure_process()
+
+    /// Applies the settings if no one has yet.
+    public static func configure() { _ = settingsResult }
+
+    /// True when the settings took effect (SQLite had not started before `configure()`).
+    public static var settingsApplied: Bool { settingsResult == SQLITE_OK }
+}
 
 /// One SQLite database handle with the few operations the store needs.
 ///
@@ -14,7 +26,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// `vfs`: a registered SQLite VFS by name (tests); nil for the default.
     init(path: String, readOnly: Bool = false, vfs: String? = nil) throws(SQLiteError) {
-        _ = sqliteProcessSettings
+        SQLiteLibrary.configure()
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, vfs)

@@ -44,6 +44,11 @@ final class SQLiteStatement: @unchecked Sendable {
         return self
     }
 
+    /// Ends an execution in progress (its rows, its read of the file); bindings stay.
+    func reset() {
+        sqlite3_reset(statement)
+    }
+
     /// Runs a statement that returns no rows.
     func run() throws(SQLiteError) {
         let rc = sqlite3_step(statement)
