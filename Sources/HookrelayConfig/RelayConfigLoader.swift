@@ -70,9 +70,11 @@ extension RelayConfigLoader {
     /// sees, aborting the process instead of reporting an error (found by fuzzing), or nil:
     /// a table header whose `[` or `[[` (and spaces) is followed by something that cannot start
     /// a key (`[` alone on a line, `[#`, `[.a]`), a `}` where an array's value belongs
-    /// (`a = [}`, `a = [1, }`), and a date-like value, a space and one digit (`a = 1979-05-27 7`,
-    /// where toml++ looks for a time after the space). Follows TOML's strings, comments and brackets, so a `[` inside a
-    /// value or a string is not taken for a header.
+    /// (`a = [}`, `a = [1, }`), a date-like value, a space and one digit (`a = 1979-05-27 7`,
+    /// where toml++ looks for a time after the space), and a date, `T` and no digit in a value with
+    /// a `:` (`a = 1979-05-27Tx:1`, where toml++ takes the time's first digit for granted).
+    /// Follows TOML's strings, comments and brackets, so a `[` inside a value or a string is not
+    /// taken for a header.
     static func problemTOMLParserAbortsOn(_ text: String) -> (line: Int, problem: String)? {
         let bytes = Array(text.utf8)
         var index = 0, line = 1, lineStart = true
@@ -106,6 +108,24 @@ extension RelayConfigLoader {
             }
             guard characters == 10, position + 2 < bytes.count, bytes[position] == 0x20 else { return false }
             return isDigit(bytes[position + 1]) && isTerminator(bytes[position + 2])
+        }
+        /// `YYYY-MM-DD` at `index`, then `T` or `t` and something other than a digit, in a value
+    /// holding a `:` (toml++ then parses it as a date-time and asserts the time starts with a
+    /// digit). Never valid TOML: a date-time's time starts with a digit, and a bare key holds no `:`.
+        func isDateThenTWithoutTime() -> Bool {
+            let pattern = Array("0000-00-00".utf8)
+            guard index + 11 < bytes.count else { return false }
+            for (offset, expected) in pattern.enumerated() {
+                let c = bytes[index + offset]
+                if expected == UInt8(ascii: "-") ? c != expected : !isDigit(c) { return false }
+            }
+            guard bytes[index + 10] | 0x20 == UInt8(ascii: "t"), !isDigit(bytes[index + 11]) else { return false }
+            var position = index + 11
+            while position < bytes.count, !isTerminator(bytes[position]) {
+                if bytes[position] == UInt8(ascii: ":") { return true }
+                position += 1
+            }
+            return false
         }
         func at(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
         func isSpace(_ c: UInt8?) -> Bool { c == 0x20 || c == 0x09 }
@@ -202,6 +222,9 @@ extension RelayConfigLoader {
             default:
                 if valueMayStart, isDateThenSpaceAndDigit() {
                     return (line, "a date-like value is followed by a space and a single digit")
+                }
+                if valueMayStart, isDateThenTWithoutTime() {
+                    return (line, "a date-time has no time after its \"T\"")
                 }
             }
             valueMayStart = c == UInt8(ascii: "=") || c == UInt8(ascii: "[") || c == UInt8(ascii: "{")
