@@ -399,7 +399,7 @@ final class AdminResponder: HTTPResponder {
     /// `token` field is the admin token (compared in constant time). Only there: elsewhere the
     /// token goes in `Authorization`.
     private func isAuthorizedByForm(_ request: HTTPRequest) -> Bool {
-        guard let adminToken, request.method == "POST", request.path.hasPrefix(AdminPauseRequest.prefix),
+        guard let adminToken, request.method == "POST", AdminPauseRequest(path: request.path) != nil,
               request.webhookRequest.mediaType == AdminPauseRequest.formMediaType,
               let token = AdminPauseRequest.formToken(request.body) else { return false }
         return ConstantTime.equals(Array(token.utf8), adminToken)
@@ -463,14 +463,24 @@ struct AdminProblem: Error, Sendable {
 
 /// The body of `POST /admin/api/replay`.
 enum AdminReplayRequest {
+    /// The most JSON values a replay request's body may hold.
+    static let maxValues = 64
     /// States a destination-wide replay may select. `pending` deliveries are already due.
     static let replayableStates = DeliveryState.replayable.map(\.rawValue)
 
     /// Reads the body with the core's `JSONParser`, strictly (invalid UTF-8 and lone surrogates
-    /// are refused). A member named twice counts with its last value.
+    /// are refused), and at most `maxValues` values (a selection has four; a large body is not
+    /// built into a tree). A member named twice counts with its last value.
     static func parse(_ body: [UInt8], destinations: Set<String>, now: Int64) -> Result<ReplaySelection, AdminProblem> {
         let usage = #"expected {"event_id":"…"} or {"destination":"…","state":"dead","since":"24h"}"#
-        guard !body.isEmpty, case .object(let object)? = try? JSONValue(parsing: body, strict: true) else {
+        let value: JSONValue?
+        do {
+            value = body.isEmpty ? nil : try JSONValue(parsing: body, strict: true, maxValues: maxValues)
+        } catch {
+            if error.exceedsLimit { return .failure(AdminProblem("body holds more than \(maxValues) JSON values: \(usage)")) }
+            value = nil
+        }
+        guard case .object(let object)? = value else {
             return .failure(AdminProblem("body must be a JSON object: \(usage)"))
         }
         let known: Set<String> = ["event_id", "destination", "state", "since"]

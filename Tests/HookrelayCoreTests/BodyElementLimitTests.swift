@@ -81,3 +81,37 @@ import Testing
         #expect(receive(jsonArrayBody(zeros: Self.limit - 2))?.shortName == "unsigned")
     }
 }
+
+/// A multipart part's headers are split into lines and parameters before the signature is known,
+/// so they are bounded too (`MultipartFormParser.maxPartHeaderBytes`); past it, 413.
+@Suite struct MultipartPartHeaderLimitTests {
+    private let limit = MultipartFormParser.maxPartHeaderBytes
+
+    /// One part whose header section is exactly `headerBytes` long.
+    private func body(headerBytes: Int) -> [UInt8] {
+        let start = "Content-Disposition: form-data; name=x"
+        let header = start + String(repeating: ";a", count: (headerBytes - start.utf8.count) / 2)
+        #expect(header.utf8.count == headerBytes)
+        return Array("--b\r\n\(header)\r\n\r\nv\r\n--b--\r\n".utf8)
+    }
+
+    @Test func partHeadersAtTheLimitAreReadAndLongerOnesAreTooLarge() throws {
+        let contentType = "multipart/form-data; boundary=b"
+        let atLimit = try WebhookBody.parse(body(headerBytes: limit), kind: .multipart, contentType: contentType)
+        #expect(atLimit.formFields?.first("x") == "v")
+        #expect(throws: BodyParseError("multipart part headers over 8 KiB", tooLarge: true)) {
+            try WebhookBody.parse(body(headerBytes: limit + 2), kind: .multipart, contentType: contentType)
+        }
+    }
+
+    /// `message-headers` is read when a legacy event is identified; it is one form field, so
+    /// its JSON is bounded on its own.
+    @Test func legacyMessageHeadersOverTheLimitAreNotRead() {
+        let pairs = #"[["Message-Id","<a@mg.example.com>"]"#
+        #expect(LegacyMessageHeaders.value(of: "message-id", in: pairs + "]") == "<a@mg.example.com>")
+        // 1 list + 3 values in the first pair + 2 per [0] = over the limit.
+        let many = pairs + String(repeating: ",[0]", count: BodyElementLimit.maxElements / 2) + "]"
+        #expect(LegacyMessageHeaders.value(of: "message-id", in: many) == nil)
+        #expect(LegacyEventConverter.headerPairs(many).isEmpty)
+    }
+}

@@ -199,6 +199,14 @@ struct DestinationSteeringTests {
         #expect(wrong.status == 401)
         let none = try await Self.post(harness.adminPort, "/admin/api/destinations/crm/pause")
         #expect(none.status == 401)
+        // The form is read before its token is known: one over 4 KiB is not read at all, even
+        // with the right token (a client without one could otherwise have 10 MiB parsed).
+        let padded = "token=\(token)&" + String(repeating: "a&", count: 2048)
+        let large = try await Self.post(harness.adminPort, "/admin/api/destinations/crm/pause", headers: form, body: padded)
+        #expect(large.status == 401)
+        // Nor is a form sent to a path that is no pause or resume control.
+        let elsewhere = try await Self.post(harness.adminPort, "/admin/api/destinations/crm/other", headers: form, body: "token=\(token)")
+        #expect(elsewhere.status == 401)
         #expect(try await Self.state(harness.adminPort, "crm", token: token) == "active")
 
         // A browser's form POST names the page's origin (the test client's Host has no port).

@@ -63,6 +63,9 @@ enum MultipartFormParser {
                 throw BodyParseError("multipart body ends without a closing boundary")
             }
             let contentEnd = next
+            guard headersEnd - position <= maxPartHeaderBytes else {
+                throw BodyParseError("multipart part headers over \(maxPartHeaderBytes / 1024) KiB", tooLarge: true)
+            }
             let headers = PartHeaders(UnsafeBufferPointer(rebasing: bytes[position..<headersEnd]))
             if let name = headers.name {
                 guard form.fields.count + form.files.count < maxParts else {
@@ -78,6 +81,11 @@ enum MultipartFormParser {
             position = next + delimiter.count
         }
     }
+
+    /// The most one part's headers may take: they are split into lines and parameters (~30 bytes
+    /// of memory per byte at worst) before the signature is known. A Mailgun part's take a few
+    /// hundred bytes.
+    static let maxPartHeaderBytes = 8 * 1024
 
     private static let crlf: [UInt8] = [0x0D, 0x0A]
     private static let crlfcrlf: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A]

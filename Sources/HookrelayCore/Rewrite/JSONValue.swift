@@ -63,9 +63,10 @@ public enum JSONValue: Sendable, Equatable {
 
 extension JSONValue {
     /// Parses JSON text (RFC 8259); see `JSONParser`. `strict` refuses invalid UTF-8 and lone
-    /// surrogate escapes instead of replacing them with U+FFFD.
-    public init(parsing bytes: [UInt8], strict: Bool = false) throws(RewriteError) {
-        self = try JSONParser.parse(bytes, strict: strict)
+    /// surrogate escapes instead of replacing them with U+FFFD; past `maxValues` values the parse
+    /// stops (`RewriteError.exceedsLimit`).
+    public init(parsing bytes: [UInt8], strict: Bool = false, maxValues: Int = .max) throws(RewriteError) {
+        self = try JSONParser.parse(bytes, strict: strict, maxValues: maxValues)
     }
 
     /// Compact JSON text (UTF-8, no insignificant spaces).

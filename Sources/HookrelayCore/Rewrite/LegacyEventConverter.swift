@@ -94,7 +94,7 @@ enum LegacyEventConverter {
         if !headers.isEmpty { data["message"] = .object(JSONObject([.init("headers", .object(headers))])) }
 
         for pair in rawHeaders where pair.name.caseInsensitiveEquals("X-Mailgun-Variables") {
-            guard case .object(let declared)? = try? JSONParser.parse(Array(pair.value.utf8)) else { continue }
+            guard case .object(let declared)? = try? JSONParser.parse(Array(pair.value.utf8), maxValues: BodyElementLimit.maxElements) else { continue }
             for member in declared.members where variableNames.insert(member.name).inserted { variables.members.append(member) }
         }
         if !variables.isEmpty { data["user-variables"] = .object(variables) }
@@ -109,9 +109,11 @@ enum LegacyEventConverter {
         return .object(event)
     }
 
-    /// The `[name, value]` pairs of a `message-headers` JSON string whose value is a string.
+    /// The `[name, value]` pairs of a `message-headers` JSON string whose value is a string; none
+    /// when it holds more than `BodyElementLimit.maxElements` values (one form field of the body
+    /// holds it, and the body's element limit counted it as one).
     static func headerPairs(_ json: String) -> [(name: String, value: String)] {
-        guard case .array(let list)? = try? JSONParser.parse(Array(json.utf8)) else { return [] }
+        guard case .array(let list)? = try? JSONParser.parse(Array(json.utf8), maxValues: BodyElementLimit.maxElements) else { return [] }
         return list.compactMap { entry in
             guard case .array(let pair) = entry, pair.count >= 2, case .string(let name) = pair[0], case .string(let value) = pair[1] else {
                 return nil
