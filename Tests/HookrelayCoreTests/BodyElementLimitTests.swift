@@ -112,6 +112,6 @@ import Testing
         // 1 list + 3 values in the first pair + 2 per [0] = over the limit.
         let many = pairs + String(repeating: ",[0]", count: BodyElementLimit.maxElements / 2) + "]"
         #expect(LegacyMessageHeaders.value(of: "message-id", in: many) == nil)
-        #expect(LegacyEventConverter.headerPairs(many).isEmpty)
+        #expect(LegacyMessageHeaders.pairs(many).isEmpty)
     }
 }

@@ -81,7 +81,7 @@ enum LegacyEventConverter {
         if let description = known["notification"] ?? known["description"] { status["description"] = .string(description) }
         if !status.isEmpty { data["delivery-status"] = .object(status) }
 
-        let rawHeaders = known["message-headers"].map(headerPairs) ?? []
+        let rawHeaders = known["message-headers"].map(LegacyMessageHeaders.pairs) ?? []
         var headers = JSONObject()
         for name in keptHeaders {
             if let value = rawHeaders.first(where: { $0.name.caseInsensitiveEquals(name) })?.value {
@@ -107,19 +107,6 @@ enum LegacyEventConverter {
         if !signature.isEmpty { event["signature"] = .object(signature) }
         event["event-data"] = .object(data)
         return .object(event)
-    }
-
-    /// The `[name, value]` pairs of a `message-headers` JSON string whose value is a string; none
-    /// when it holds more than `BodyElementLimit.maxElements` values (one form field of the body
-    /// holds it, and the body's element limit counted it as one).
-    static func headerPairs(_ json: String) -> [(name: String, value: String)] {
-        guard case .array(let list)? = try? JSONParser.parse(Array(json.utf8), maxValues: BodyElementLimit.maxElements) else { return [] }
-        return list.compactMap { entry in
-            guard case .array(let pair) = entry, pair.count >= 2, case .string(let name) = pair[0], case .string(let value) = pair[1] else {
-                return nil
-            }
-            return (name, value)
-        }
     }
 
     /// An object of the listed fields that are present (nil if none is).
