@@ -87,6 +87,8 @@ extension RelayConfigLoader {
         /// Where a value may start: after spaces, `=`, `[`, `{`, `,` (never valid TOML here, so
         /// looking at more places than toml++ does refuses nothing valid).
         var valueMayStart = true
+        /// Just after a `=` (spaces aside): with `arrayValueDue`, where a value, not a key, starts.
+        var valueDue = false
         func isTerminator(_ c: UInt8) -> Bool {
             c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == UInt8(ascii: "]") || c == UInt8(ascii: "}")
                 || c == UInt8(ascii: ",") || c == UInt8(ascii: "#")
@@ -111,7 +113,8 @@ extension RelayConfigLoader {
         }
         /// `YYYY-MM-DD` at `index`, then `T` or `t` and something other than a digit, in a value
     /// holding a `:` (toml++ then parses it as a date-time and asserts the time starts with a
-    /// digit). Never valid TOML: a date-time's time starts with a digit, and a bare key holds no `:`.
+    /// digit). Checked only where a value starts (after `=`, or in an array): a bare key may look
+    /// like a date (`{2024-01-01T="a:b"}`).
         func isDateThenTWithoutTime() -> Bool {
             let pattern = Array("0000-00-00".utf8)
             guard index + 11 < bytes.count else { return false }
@@ -178,6 +181,7 @@ extension RelayConfigLoader {
                 skipString(c)
                 lineStart = false
                 arrayValueDue = false
+                valueDue = false
                 valueMayStart = false
                 continue
             case UInt8(ascii: "[") where lineStart:
@@ -206,6 +210,7 @@ extension RelayConfigLoader {
                 open.append(c)
                 lineStart = false
                 arrayValueDue = c == UInt8(ascii: "[")
+                valueDue = false
                 valueMayStart = true
                 index += 1
                 continue
@@ -216,6 +221,7 @@ extension RelayConfigLoader {
             case UInt8(ascii: ","):
                 lineStart = false
                 arrayValueDue = open.last == UInt8(ascii: "[")
+                valueDue = false
                 valueMayStart = true
                 index += 1
                 continue
@@ -223,11 +229,12 @@ extension RelayConfigLoader {
                 if valueMayStart, isDateThenSpaceAndDigit() {
                     return (line, "a date-like value is followed by a space and a single digit")
                 }
-                if valueMayStart, isDateThenTWithoutTime() {
+                if valueDue || arrayValueDue, isDateThenTWithoutTime() {
                     return (line, "a date-time has no time after its \"T\"")
                 }
             }
             valueMayStart = c == UInt8(ascii: "=") || c == UInt8(ascii: "[") || c == UInt8(ascii: "{")
+            valueDue = c == UInt8(ascii: "=")
             lineStart = false
             arrayValueDue = false
             index += 1

@@ -17,7 +17,7 @@ public final class EventStore: Sendable {
     /// `data_dir` and the files in it that others could read before this open made them
     /// private (SPEC §11; only when serving, `recoverInFlight`); the relay logs a warning for each.
     public let tightenedModes: [TightenedMode]
-    private let writer: GroupCommitWriter
+    let writer: GroupCommitWriter
     private let checkpointer: WALCheckpointer
     private let acceptStatements: AcceptStatements
     let deliveryStatements: DeliveryStatements
@@ -187,11 +187,13 @@ public final class EventStore: Sendable {
         return (try? reader.withConnection { try $0.prepare("SELECT count(*) FROM sqlite_master").firstRow { $0.integer(0) } }) != nil
     }
 
-    /// Every store must be closed before it is dropped: its connections have one owner each
-    /// (DECISIONS.md), and freeing its statements here while the writer thread still runs would
-    /// give the writer's connection two. Debug builds (the tests) check it.
+    /// A store dropped without `close()` is closed here: freeing its statements on this thread
+    /// while the writer thread still ran would give the writer's connection two owners
+    /// (DECISIONS.md). Unless the last reference went on the writer thread itself, which cannot
+    /// wait for itself to stop: the statements are then freed by their owner, and the writer
+    /// stays, idle, until the process ends.
     deinit {
-        assert(writer.hasStopped, "EventStore at \(path) dropped without close()")
+        if !writer.hasStopped && !writer.isCurrentThread { close() }
     }
 
     /// Commits what is queued and stops the writer; later accepts answer `unavailable`.

@@ -16,8 +16,9 @@ struct AdminReplayGuardTests {
             let json = TestRequest.json("/admin/api/replay", Array(#"{"event_id":"evt-guard"}"#.utf8))
             let accepted = try await HTTPTestClient.send(json, port: relay.adminPort)
             #expect(accepted.status == 200)
-            // A selection holds four values: a body of more than 64 is refused before it is built.
-            let zeros = Array(repeating: "0", count: 63).joined(separator: ",")
+            // A selection holds four values: a body of more than 64 is refused before it is built
+            // (the object, its two members and 62 zeros: 65).
+            let zeros = Array(repeating: "0", count: 62).joined(separator: ",")
             let large = TestRequest.json("/admin/api/replay", Array(#"{"event_id":"evt-guard","x":[\#(zeros)]}"#.utf8))
             let refused = try await HTTPTestClient.send(large, port: relay.adminPort)
             #expect(refused.status == 400)

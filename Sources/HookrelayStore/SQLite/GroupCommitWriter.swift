@@ -103,6 +103,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         return queue.count
     }
 
+    /// True on the writer's own thread (which cannot wait for itself to stop).
+    var isCurrentThread: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return thread.map { $0 === Thread.current } ?? false
+    }
+
     /// True once the thread has ended (`stop()`), or when it never started.
     var hasStopped: Bool {
         condition.lock()
